@@ -1,0 +1,1 @@
+"""The stacked embeddings: static word vectors and character language models."""

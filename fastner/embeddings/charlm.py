@@ -1,0 +1,214 @@
+"""Character language-model embeddings (Flair's FlairEmbeddings), forward or backward.
+
+A sentence is read as its tokenized string (words joined by single spaces) between a start marker "\\n"
+and an end marker " ", reversed for a backward LM. Each token takes the LM state at one position:
+forward LM, the space after its last character; backward LM, the position after its first character
+in reversed order (Flair's rule, §1.6 of the 2019 notes). The LSTM is causal, so padding after a string
+never changes the states read: every padding/packing strategy below gives the same numbers.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from operator import itemgetter
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import PackedSequence
+
+from fastner.switches import Switches
+
+START_MARKER, END_MARKER = "\n", " "
+UNKNOWN = "<unk>"
+
+
+class CharLM(nn.Module):
+    """Flair's LanguageModel: chars -> Embedding(V, E) -> LSTM(E, H, layers) -> [Linear(H, P)] -> decoder.
+
+    `chars[0]` is the unknown item: characters not in `chars` map to index 0. The decoder (a Linear to the
+    V characters) is what the LM was trained with; inference reads the LSTM (or projection) outputs only.
+    """
+
+    def __init__(self, chars: list[str], is_forward: bool, hidden_size: int, nlayers: int = 1,
+                 embedding_size: int = 100, nout: int | None = None) -> None:
+        super().__init__()
+        if not chars or chars[0] != UNKNOWN:
+            raise ValueError(f"the character dictionary must start with the unknown item {UNKNOWN!r}")
+        self.chars = list(chars)
+        self.is_forward = is_forward
+        self.hidden_size, self.nlayers, self.embedding_size, self.nout = hidden_size, nlayers, embedding_size, nout
+        self.index_bytes = {c.encode("utf-8"): i for i, c in enumerate(self.chars)}  # Flair's item2idx
+        self.index_chars = defaultdict(int, {c: i for i, c in enumerate(self.chars)})  # #1145's decoded dict
+        self.encoder = nn.Embedding(len(chars), embedding_size)
+        self.rnn = nn.LSTM(embedding_size, hidden_size, nlayers)
+        self.proj = nn.Linear(hidden_size, nout) if nout else None
+        self.decoder = nn.Linear(nout or hidden_size, len(chars))
+
+    @property
+    def output_dim(self) -> int:
+        return self.nout or self.hidden_size
+
+    def index_per_char(self, string: str) -> list[int]:
+        """0.4.3: one Python call per character (UTF-8 encode, dict lookup, 0 if unknown)."""
+        return [self.index_of(c) for c in string]
+
+    def index_of(self, char: str) -> int:
+        return self.index_bytes.get(char.encode("utf-8"), 0)
+
+    def index_vectorized(self, string: str) -> list[int]:
+        """#1145: one itemgetter over a decoded defaultdict."""
+        if not string:
+            return []
+        out = itemgetter(*string)(self.index_chars)
+        return [out] if len(string) == 1 else list(out)
+
+    def forward(self, chars: torch.Tensor, hidden: tuple[torch.Tensor, torch.Tensor], decode: bool
+                ) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
+        """chars (C, B) int64 -> outputs (C, B, H or P), new hidden; the decoder runs and is dropped if asked."""
+        out, hidden = self.rnn(self.encoder(chars), hidden)  # (C, B, H)
+        if self.proj is not None:
+            out = self.proj(out)  # (C, B, P)
+        if decode:
+            self.decoder(out)  # (C, B, V): computed, then thrown away (Flair before v0.12)
+        return out, hidden
+
+    def init_hidden(self, batch: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
+        shape = (self.nlayers, batch, self.hidden_size)
+        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
+
+
+def token_positions(tokenized: str, token_lengths: list[int], is_forward: bool) -> list[int]:
+    """Index, in the marker-wrapped string, of the LM state each token takes (Flair's offset rule)."""
+    fwd, bwd = len(START_MARKER), len(tokenized) + len(START_MARKER)
+    out = []
+    for n in token_lengths:
+        fwd += n
+        out.append(fwd if is_forward else bwd)
+        fwd += 1
+        bwd -= 1 + n
+    return out
+
+
+class CharLMEmbeddings(nn.Module):
+    """FlairEmbeddings: one LM state per token, (P or H,) each, stored under `name`."""
+
+    def __init__(self, lm: CharLM, name: str, chars_per_chunk: int = 512) -> None:
+        super().__init__()
+        if chars_per_chunk < 1:
+            raise ValueError(f"chars_per_chunk must be >= 1, not {chars_per_chunk}")
+        self.lm, self.name, self.chars_per_chunk = lm, name, chars_per_chunk
+
+    @property
+    def dim(self) -> int:
+        return self.lm.output_dim
+
+    def _strings(self, sentences) -> tuple[list[str], list[str]]:
+        texts = [s.to_tokenized_string() for s in sentences]
+        body = texts if self.lm.is_forward else [t[::-1] for t in texts]
+        return texts, [START_MARKER + b + END_MARKER for b in body]
+
+    # --- Flair's chunked representation (0.4.3 / 0.4.4) -------------------------------------------------
+
+    def representation(self, strings: list[str], device: torch.device, s: Switches) -> torch.Tensor:
+        """LM outputs for every character of every string, padded with spaces: (C_max, B, H or P)."""
+        lm, cpc = self.lm, self.chars_per_chunk
+        longest = max(len(x) for x in strings)
+        if s.lm_chunk_padding == "batch":  # 0.4.3: pad the strings to the batch's longest first
+            strings = [x + END_MARKER * (longest - len(x)) for x in strings]
+        to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
+        pad = lm.index_of(END_MARKER)
+
+        def chunk_tensor(begin: int) -> torch.Tensor:  # (C_chunk, B) on the device
+            rows = [to_indices(x[begin:begin + cpc]) for x in strings]
+            width = max(len(r) for r in rows)
+            rows = [r + [pad] * (width - len(r)) for r in rows]
+            return torch.tensor(rows, dtype=torch.long).to(device, non_blocking=s.lm_prefetch).t()
+
+        begins = range(0, longest, cpc)
+        prefetched = [chunk_tensor(b) for b in begins] if s.lm_prefetch else None
+        hidden = lm.init_hidden(len(strings), device)
+        outputs = []
+        for k, begin in enumerate(begins):
+            chars = prefetched[k] if prefetched is not None else chunk_tensor(begin)
+            out, hidden = lm(chars, hidden, decode=not s.lm_skip_decoder)
+            outputs.append(out)
+        return torch.cat(outputs)  # (C_max, B, H)
+
+    def embed_tokens(self, sentences, device: torch.device, s: Switches) -> None:
+        """Per-token path: each token gets a (H,) tensor, cloned or a view per `s.clone_policy`."""
+        texts, strings = self._strings(sentences)
+        states = self.representation(strings, device, s)  # (C, B, H)
+        if s.lm_single_detach:
+            states = states.detach()
+        only_if_needed = s.set_embedding_to == "if_needed"
+        for i, (sentence, text) in enumerate(zip(sentences, texts)):
+            positions = token_positions(text, [len(t.text) for t in sentence], self.lm.is_forward)
+            if s.clone_policy == "per_sentence":  # the #1089 idea: one compact copy per sentence
+                compact = states[torch.tensor(positions, device=states.device), i]  # (L, H)
+                rows = [compact[j] for j in range(len(positions))]
+            else:
+                rows = [states[p, i, :] for p in positions]
+            for token, row in zip(sentence, rows):
+                if not s.lm_single_detach:
+                    row = row.detach()
+                if s.clone_policy == "per_token":
+                    row = row.clone()
+                token.set_embedding(self.name, row, device, only_if_needed)
+
+    # --- Batched path (fastner) -------------------------------------------------------------------------
+
+    def embed_batch(self, sentences, device: torch.device, s: Switches) -> torch.Tensor:
+        """(N, H) states of the N tokens of the batch, in sentence order; tokens hold nothing."""
+        texts, strings = self._strings(sentences)
+        positions = [token_positions(t, [len(tok.text) for tok in sent], self.lm.is_forward)
+                     for t, sent in zip(texts, sentences)]
+        if s.lm_packed:
+            return self._packed_states(strings, positions, device, s)
+        states = self.representation(strings, device, s)  # (C, B, H)
+        t_index = torch.tensor([p for ps in positions for p in ps], device=states.device)
+        b_index = torch.tensor([i for i, ps in enumerate(positions) for _ in ps], device=states.device)
+        return states[t_index, b_index]  # (N, H)
+
+    def _packed_states(self, strings: list[str], positions: list[list[int]], device: torch.device,
+                       s: Switches) -> torch.Tensor:
+        """Run the LSTM on exactly the characters present and keep only the states tokens take.
+
+        Strings are sorted longest first; chunk k holds characters [k*cpc, (k+1)*cpc) of the strings still
+        running, as a PackedSequence; the hidden state of each string is carried to the next chunk. Memory
+        is bounded by one chunk's outputs, whatever the length of the text.
+        """
+        lm, cpc = self.lm, self.chars_per_chunk
+        lengths = np.array([len(x) for x in strings])
+        order = np.argsort(-lengths, kind="stable")  # rank -> string
+        rank = np.empty_like(order)
+        rank[order] = np.arange(len(order))
+        to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
+        # where each token's state is: (chunk, time in chunk, rank), in token order
+        pos = np.concatenate([np.asarray(p, dtype=np.int64) for p in positions])
+        who = np.repeat(rank, [len(p) for p in positions])
+        chunk_of, time_of = pos // cpc, pos % cpc
+        h, c = lm.init_hidden(len(strings), device)
+        out_rows = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H)
+        for k in range(int(lengths.max() + cpc - 1) // cpc):
+            begin = k * cpc
+            running = int((lengths > begin).sum())  # a prefix of the ranks
+            pieces = [to_indices(strings[i][begin:begin + cpc]) for i in order[:running]]
+            sizes = np.array([len(p) for p in pieces])
+            batch_sizes = (np.arange(sizes[0])[:, None] < sizes[None, :]).sum(1)  # (C_k,)
+            flat = np.zeros((sizes[0], running), dtype=np.int64)  # time-major, then packed by mask
+            for r, p in enumerate(pieces):
+                flat[: len(p), r] = p
+            mask = np.arange(sizes[0])[:, None] < sizes[None, :]
+            chars = torch.from_numpy(flat[mask]).to(device, non_blocking=True)  # (sum sizes,)
+            packed = PackedSequence(lm.encoder(chars), torch.from_numpy(batch_sizes))
+            out, (h_k, c_k) = lm.rnn(packed, (h[:, :running].contiguous(), c[:, :running].contiguous()))
+            if not s.lm_skip_decoder:
+                lm.decoder(lm.proj(out.data) if lm.proj is not None else out.data)  # thrown away
+            h, c = torch.cat([h_k, h[:, running:]], 1), torch.cat([c_k, c[:, running:]], 1)
+            here = np.nonzero(chunk_of == k)[0]
+            if len(here):
+                starts = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])  # packed row of (t, rank 0)
+                rows = torch.from_numpy(starts[time_of[here]] + who[here]).to(device)
+                out_rows[torch.from_numpy(here).to(device)] = out.data[rows]
+        return lm.proj(out_rows) if lm.proj is not None else out_rows  # (N, P or H)

@@ -1,0 +1,249 @@
+"""SequenceTagger: Flair's BiLSTM-CRF, its forward pass and its predict loop, with every switch.
+
+The path of a batch: embeddings (word vectors, forward and backward char LMs) -> batch tensor
+(B, T, D) in sorted-name order -> reprojection Linear(D, D) -> BiLSTM over packed sequences ->
+Linear(2H, K) emissions (B, T, K) -> CRF Viterbi (or argmax) -> BIOES tags -> character-offset spans.
+"""
+
+from __future__ import annotations
+
+import string
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from fastner.decode import Decoder
+from fastner.embeddings.charlm import UNKNOWN, CharLM, CharLMEmbeddings
+from fastner.embeddings.stack import BUILDERS, Packing, concat_order
+from fastner.embeddings.words import WordEmbeddings
+from fastner.switches import Switches
+from fastner.text import Sentence
+
+START_TAG, STOP_TAG = "<START>", "<STOP>"
+
+
+@dataclass(frozen=True)
+class Size:
+    """Named model sizes for `SequenceTagger.random`."""
+
+    word_dim: int
+    vocab_size: int
+    char_embedding: int
+    char_hidden: int
+    hidden: int
+    char_layers: int = 1
+    rnn_layers: int = 1
+
+
+SIZES = {
+    "tiny": Size(word_dim=32, vocab_size=2000, char_embedding=16, char_hidden=32, hidden=16),
+    "cpu": Size(word_dim=300, vocab_size=50_000, char_embedding=100, char_hidden=512, hidden=256),
+    "paper": Size(word_dim=300, vocab_size=200_000, char_embedding=100, char_hidden=2048, hidden=256),
+}
+
+DEFAULT_CHARS = [UNKNOWN, "\n", *string.printable[:95], *"àâäçéèêëîïôöùûüÿœæÀÂÄÇÉÈÊËÎÏÔÖÙÛÜŸŒÆ«»’‘“”–—…€°§"]
+
+
+def bioes_tags(tag_types: Sequence[str]) -> list[str]:
+    """O, then S-/B-/E-/I- for each type, in the order given."""
+    if not tag_types or len(set(tag_types)) != len(tag_types) or not all(isinstance(t, str) and t for t in tag_types):
+        raise ValueError(f"tag_types must be distinct non-empty strings, got {tag_types!r}")
+    return ["O"] + [f"{p}-{t}" for t in tag_types for p in "SBEI"]
+
+
+class SequenceTagger(nn.Module):
+    """Flair's SequenceTagger (inference): stacked embeddings, reprojection, BiLSTM, linear, CRF."""
+
+    def __init__(self, embeddings: list[WordEmbeddings | CharLMEmbeddings], tags: list[str], hidden_size: int,
+                 rnn_layers: int = 1, use_crf: bool = True, reproject: bool = True) -> None:
+        super().__init__()
+        if use_crf and not {START_TAG, STOP_TAG} <= set(tags):
+            tags = [t for t in tags if t not in (START_TAG, STOP_TAG)] + [START_TAG, STOP_TAG]
+        self.tags = list(tags)
+        self.use_crf, self.reproject = use_crf, reproject
+        self.hidden_size, self.rnn_layers = hidden_size, rnn_layers
+        self.embeddings = nn.ModuleList(embeddings)
+        self.concat = concat_order([e.name for e in embeddings])  # Flair: alphabetical order of names
+        dim = sum(e.dim for e in embeddings)
+        self.embedding2nn = nn.Linear(dim, dim) if reproject else None
+        self.rnn = nn.LSTM(dim, hidden_size, rnn_layers, batch_first=True, bidirectional=True,
+                           dropout=0.5 if rnn_layers > 1 else 0.0)
+        self.linear = nn.Linear(2 * hidden_size, len(self.tags))
+        if use_crf:
+            self.transitions = nn.Parameter(torch.randn(len(self.tags), len(self.tags)))  # [to, from]
+            self.start, self.stop = self.tags.index(START_TAG), self.tags.index(STOP_TAG)
+            with torch.no_grad():
+                self.transitions[self.start, :] = -10000.0  # nothing goes to START
+                self.transitions[:, self.stop] = -10000.0  # nothing leaves STOP
+        else:
+            self.transitions, self.start, self.stop = None, -1, -1
+        self.eval()
+
+    @property
+    def embedding_dim(self) -> int:
+        return sum(e.dim for e in self.embeddings)
+
+    @property
+    def device(self) -> torch.device:
+        return self.linear.weight.device
+
+    @property
+    def tag_types(self) -> list[str]:
+        return list(dict.fromkeys(t[2:] for t in self.tags if t[:2] in ("S-", "B-", "E-", "I-")))
+
+    # --- construction -----------------------------------------------------------------------------------
+
+    @classmethod
+    def random(cls, size: str = "tiny", tag_types: Sequence[str] = ("PERS", "ADDRESS"), seed: int = 0,
+               vocab: Sequence[str] | None = None, use_crf: bool = True, chars_per_chunk: int = 512) -> SequenceTagger:
+        """A tagger with deterministic random weights at a named size ('tiny', 'cpu', 'paper').
+
+        `vocab` (optional) gives the word list; it is cut or padded with filler words to the size's
+        vocabulary size. The global RNG state is left untouched.
+        """
+        if size not in SIZES:
+            raise ValueError(f"unknown size {size!r}: expected one of {', '.join(SIZES)}")
+        spec = SIZES[size]
+        words = list(dict.fromkeys(vocab or []))[: spec.vocab_size]
+        words += [f"w{i:06d}" for i in range(spec.vocab_size - len(words))]
+        rng = np.random.default_rng(seed)
+        vectors = rng.standard_normal((len(words), spec.word_dim), dtype=np.float32)
+        with torch.random.fork_rng(devices=[]):
+            torch.manual_seed(seed)
+            embeddings: list = [WordEmbeddings(words, vectors, name="0-words")]
+            for i, forward in ((1, True), (2, False)):
+                lm = CharLM(DEFAULT_CHARS, forward, spec.char_hidden, spec.char_layers, spec.char_embedding)
+                name = f"{i}-charlm-{'forward' if forward else 'backward'}"
+                embeddings.append(CharLMEmbeddings(lm, name, chars_per_chunk))
+            return cls(embeddings, bioes_tags(tag_types), spec.hidden, spec.rnn_layers, use_crf=use_crf)
+
+    def save(self, path) -> None:
+        from fastner.io import save_tagger
+
+        save_tagger(self, path)
+
+    @classmethod
+    def load(cls, path) -> SequenceTagger:
+        from fastner.io import load_tagger
+
+        return load_tagger(path)
+
+    # --- forward --------------------------------------------------------------------------------------
+
+    def features(self, sentences: list[Sentence], s: Switches) -> tuple[torch.Tensor, list[int]]:
+        """Emission scores (B, T, K) on the model's device for non-empty sentences, and their lengths."""
+        lengths = [len(x) for x in sentences]
+        if s.batch_build == "gather":
+            return self._features_gathered(sentences, lengths, s), lengths
+        return self._features_attached(sentences, lengths, s), lengths
+
+    def _features_attached(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
+        """Flair's path: each embedding attaches vectors to tokens, then the batch tensor is built."""
+        if s.zero_grad:
+            self.zero_grad()
+        device = self.device
+        only_if_needed = s.set_embedding_to == "if_needed"
+        for emb in self.embeddings:
+            if isinstance(emb, WordEmbeddings):
+                emb.embed_tokens(sentences, device, s.word_vec_cache_size, only_if_needed)
+            else:
+                emb.embed_tokens(sentences, device, s)
+        x = BUILDERS[s.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
+        if self.embedding2nn is not None:
+            x = self.embedding2nn(x)
+        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
+        out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True)  # (B, T, 2H)
+        return self.linear(out)  # (B, T, K)
+
+    def _features_gathered(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
+        """fastner's path: (N, D_i) matrices, one cat, reprojection and BiLSTM on the N real tokens only."""
+        if s.zero_grad:
+            self.zero_grad()
+        device = self.device
+        parts = []
+        for emb in self.embeddings:
+            if isinstance(emb, WordEmbeddings):
+                words = [t.text for sentence in sentences for t in sentence]
+                parts.append(emb.embed_batch(words, device, s.word_vec_cache_size))  # (N, Dw)
+            else:
+                parts.append(emb.embed_batch(sentences, device, s))  # (N, H)
+        x = torch.cat([parts[i] for i in self.concat], dim=1)  # (N, D)
+        if self.embedding2nn is not None:
+            x = self.embedding2nn(x)
+        packing = Packing(lengths)
+        out, _ = self.rnn(packing.pack(x))  # data (N, 2H), packed order
+        return packing.pad(self.linear(out.data))  # (B, T, K)
+
+    # --- predict ----------------------------------------------------------------------------------------
+
+    def predict(self, inputs: str | Sentence | Iterable[str | Sentence], mini_batch_size: int = 32,
+                switches: Switches | None = None) -> list[Sentence]:
+        """Tag `inputs` (str, Sentence, or a list of them); returns the Sentences in input order.
+
+        Strings are tokenized with the default tokenizer; Sentences are tagged in place. Empty or
+        whitespace-only inputs come back with no tokens and no spans. `switches` defaults to `fastest`.
+        """
+        s = Switches.preset("fastest") if switches is None else switches
+        if not isinstance(s, Switches):
+            raise TypeError(f"switches must be a fastner.Switches, not {type(s).__name__}")
+        if not isinstance(mini_batch_size, int) or isinstance(mini_batch_size, bool) or mini_batch_size < 1:
+            raise ValueError(f"mini_batch_size must be a positive int, got {mini_batch_size!r}")
+        sentences = _as_sentences(inputs)
+        grad_mode = torch.inference_mode if s.grad_mode == "inference_mode" else torch.no_grad
+        with grad_mode():
+            todo = [x for x in sentences if len(x)]
+            for x in sentences:
+                x.spans = []
+                if s.batch_build != "gather":
+                    _clear_embeddings(x)  # Flair: store_embeddings(sentences, 'none') before predicting
+            by_chars = s.sort_by == "chars"
+            todo.sort(key=(lambda x: len(x.to_tokenized_string())) if by_chars else len, reverse=True)
+            decode = Decoder.prepare(self.transitions, self.start, self.stop, s)
+            for begin in range(0, len(todo), mini_batch_size):
+                batch = todo[begin: begin + mini_batch_size]
+                feats, lengths = self.features(batch, s)  # (B, T, K)
+                for sentence, (ids, confs) in zip(batch, decode(feats, lengths)):
+                    sentence.set_tags([self.tags[i] for i in ids], confs)
+                if s.eval_storage == "none":
+                    for sentence in batch:
+                        _clear_embeddings(sentence)
+                else:
+                    _store_on_cpu(batch)
+        return sentences
+
+
+def _as_sentences(inputs) -> list[Sentence]:
+    if isinstance(inputs, (str, Sentence)):
+        inputs = [inputs]
+    if isinstance(inputs, (bytes, bytearray, Mapping)):
+        raise TypeError(f"predict expects str, Sentence or a list of them, not {type(inputs).__name__}")
+    try:
+        items = list(inputs)
+    except TypeError:
+        raise TypeError(f"predict expects str, Sentence or a list of them, not {type(inputs).__name__}") from None
+    out = []
+    for i, item in enumerate(items):
+        if isinstance(item, Sentence):
+            out.append(item)
+        elif isinstance(item, str):
+            out.append(Sentence(item))
+        else:
+            raise TypeError(f"input {i} is a {type(item).__name__}: expected str or Sentence")
+    return out
+
+
+def _clear_embeddings(sentence: Sentence) -> None:
+    for token in sentence:
+        token._embeddings = {}
+
+
+def _store_on_cpu(sentences: list[Sentence]) -> None:
+    """Flair's store_embeddings(..., 'cpu'): every token vector moved to the host and kept."""
+    for sentence in sentences:
+        for token in sentence:
+            for name, vector in token._embeddings.items():
+                token._embeddings[name] = vector.to("cpu", non_blocking=True)
