@@ -73,11 +73,11 @@ class Switches:
         False, None, "flair v0.12",
         "Skip the LM's output decoder (a Linear over the whole character vocabulary for every character), "
         "whose result inference throws away.")
-    lm_packed: bool = _switch(
+    lm_shrink: bool = _switch(
         False, None, "fastner",
-        "Run the character LM on exactly the characters present: strings sorted by length, each chunk a "
-        "PackedSequence, finished strings dropped from later chunks, and only the token states gathered "
-        "from each chunk (bounded memory). Requires batch_build='gather'.")
+        "Run the character LM on the characters present only: strings sorted by length and read in "
+        "64-character steps, each step on the strings still running, carrying their hidden state; only the "
+        "token states are kept (bounded memory). Requires batch_build='gather'.")
     grad_mode: str = _switch(
         "no_grad", ("no_grad", "inference_mode"), "fastner",
         "torch.no_grad() (Flair) or torch.inference_mode(), which also skips version counters and views' "
@@ -106,8 +106,8 @@ class Switches:
                 raise ValueError(
                     "Switches.batch_build='gather' attaches no tensors to tokens, so "
                     + " and ".join(f"Switches.{name}" for name in bad) + " must be 'none'")
-        if self.lm_packed and self.batch_build != "gather":
-            raise ValueError("Switches.lm_packed=True gathers token states itself: "
+        if self.lm_shrink and self.batch_build != "gather":
+            raise ValueError("Switches.lm_shrink=True gathers token states itself: "
                              "it needs Switches.batch_build='gather'")
 
     @classmethod
@@ -170,7 +170,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "batch_build": "gather",
         "word_vec_cache_size": 100000,
         "lm_skip_decoder": True,
-        "lm_packed": True,
+        "lm_shrink": True,
         "grad_mode": "inference_mode",
         "sort_by": "chars",
     },

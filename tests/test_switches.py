@@ -45,7 +45,7 @@ def test_presets():
     ({"viterbi_impl": "numpy_broadcast"}, ["viterbi_impl", "viterbi_device"]),
     ({"batch_build": "gather"}, ["batch_build", "clone_policy", "eval_storage"]),
     ({"batch_build": "gather", "clone_policy": "none"}, ["eval_storage"]),
-    ({"lm_packed": True}, ["lm_packed", "batch_build"]),
+    ({"lm_shrink": True}, ["lm_shrink", "batch_build"]),
     ({"viterbi_impl": "fast"}, ["viterbi_impl"]),
     ({"word_vec_cache_size": -1}, ["word_vec_cache_size"]),
 ])

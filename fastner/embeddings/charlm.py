@@ -15,12 +15,12 @@ from operator import itemgetter
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence
 
 from fastner.switches import Switches
 
 START_MARKER, END_MARKER = "\n", " "
 UNKNOWN = "<unk>"
+SHRINK_STEP = 64  # characters per LSTM call with lm_shrink: small enough to waste little, large enough to batch
 
 
 class CharLM(nn.Module):
@@ -163,52 +163,49 @@ class CharLMEmbeddings(nn.Module):
         texts, strings = self._strings(sentences)
         positions = [token_positions(t, [len(tok.text) for tok in sent], self.lm.is_forward)
                      for t, sent in zip(texts, sentences)]
-        if s.lm_packed:
-            return self._packed_states(strings, positions, device, s)
+        if s.lm_shrink:
+            return self._shrunk_states(strings, positions, device, s)
         states = self.representation(strings, device, s)  # (C, B, H)
         t_index = torch.tensor([p for ps in positions for p in ps], device=states.device)
         b_index = torch.tensor([i for i, ps in enumerate(positions) for _ in ps], device=states.device)
         return states[t_index, b_index]  # (N, H)
 
-    def _packed_states(self, strings: list[str], positions: list[list[int]], device: torch.device,
+    def _shrunk_states(self, strings: list[str], positions: list[list[int]], device: torch.device,
                        s: Switches) -> torch.Tensor:
-        """Run the LSTM on exactly the characters present and keep only the states tokens take.
+        """Run the LSTM on (almost) only the characters present and keep only the states tokens take.
 
-        Strings are sorted longest first; chunk k holds characters [k*cpc, (k+1)*cpc) of the strings still
-        running, as a PackedSequence; the hidden state of each string is carried to the next chunk. Memory
-        is bounded by one chunk's outputs, whatever the length of the text.
+        Strings are sorted longest first and read in steps of SHRINK_STEP characters; each step runs the
+        LSTM on the strings still running (a prefix of the sorted batch), padded only to the step's end,
+        and carries their hidden state. Padding waste is below SHRINK_STEP characters per string, and
+        memory is bounded by one step's outputs, whatever the length of the text. The states are the
+        same as a single pass over each string (the LSTM is causal), so `chars_per_chunk` does not matter.
         """
-        lm, cpc = self.lm, self.chars_per_chunk
+        lm = self.lm
         lengths = np.array([len(x) for x in strings])
         order = np.argsort(-lengths, kind="stable")  # rank -> string
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
         to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
-        # where each token's state is: (chunk, time in chunk, rank), in token order
-        pos = np.concatenate([np.asarray(p, dtype=np.int64) for p in positions])
-        who = np.repeat(rank, [len(p) for p in positions])
-        chunk_of, time_of = pos // cpc, pos % cpc
+        longest = int(lengths[order[0]])
+        grid = np.full((longest, len(strings)), lm.index_of(END_MARKER), dtype=np.int64)  # (C, B) by rank
+        for r, i in enumerate(order):
+            grid[: lengths[i], r] = to_indices(strings[i])
+        chars = torch.from_numpy(grid).to(device, non_blocking=True)  # (C, B), one copy
+        pos = np.concatenate([np.asarray(p, dtype=np.int64) for p in positions])  # (N,) in token order
+        who = np.repeat(rank, [len(p) for p in positions])  # (N,) rank of each token's string
+        step_of = pos // SHRINK_STEP
         h, c = lm.init_hidden(len(strings), device)
-        out_rows = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H)
-        for k in range(int(lengths.max() + cpc - 1) // cpc):
-            begin = k * cpc
-            running = int((lengths > begin).sum())  # a prefix of the ranks
-            pieces = [to_indices(strings[i][begin:begin + cpc]) for i in order[:running]]
-            sizes = np.array([len(p) for p in pieces])
-            batch_sizes = (np.arange(sizes[0])[:, None] < sizes[None, :]).sum(1)  # (C_k,)
-            flat = np.zeros((sizes[0], running), dtype=np.int64)  # time-major, then packed by mask
-            for r, p in enumerate(pieces):
-                flat[: len(p), r] = p
-            mask = np.arange(sizes[0])[:, None] < sizes[None, :]
-            chars = torch.from_numpy(flat[mask]).to(device, non_blocking=True)  # (sum sizes,)
-            packed = PackedSequence(lm.encoder(chars), torch.from_numpy(batch_sizes))
-            out, (h_k, c_k) = lm.rnn(packed, (h[:, :running].contiguous(), c[:, :running].contiguous()))
+        states = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H)
+        for k, begin in enumerate(range(0, longest, SHRINK_STEP)):
+            running = int((lengths > begin).sum())
+            x = lm.encoder(chars[begin:begin + SHRINK_STEP, :running])  # (S, R, E)
+            out, (h_run, c_run) = lm.rnn(x, (h[:, :running], c[:, :running]))  # (S, R, H)
             if not s.lm_skip_decoder:
-                lm.decoder(lm.proj(out.data) if lm.proj is not None else out.data)  # thrown away
-            h, c = torch.cat([h_k, h[:, running:]], 1), torch.cat([c_k, c[:, running:]], 1)
-            here = np.nonzero(chunk_of == k)[0]
+                lm.decoder(lm.proj(out) if lm.proj is not None else out)  # (S, R, V), thrown away
+            h, c = torch.cat([h_run, h[:, running:]], 1), torch.cat([c_run, c[:, running:]], 1)
+            here = np.nonzero(step_of == k)[0]
             if len(here):
-                starts = np.concatenate([[0], np.cumsum(batch_sizes)[:-1]])  # packed row of (t, rank 0)
-                rows = torch.from_numpy(starts[time_of[here]] + who[here]).to(device)
-                out_rows[torch.from_numpy(here).to(device)] = out.data[rows]
-        return lm.proj(out_rows) if lm.proj is not None else out_rows  # (N, P or H)
+                t_index = torch.from_numpy(pos[here] - begin).to(device)
+                r_index = torch.from_numpy(who[here]).to(device)
+                states[torch.from_numpy(here).to(device)] = out[t_index, r_index]
+        return lm.proj(states) if lm.proj is not None else states  # (N, P or H)
