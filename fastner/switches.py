@@ -128,6 +128,24 @@ class Switches:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if getattr(self, f.name) != getattr(other, f.name)}
 
+    def inert(self, use_crf: bool | None = None) -> dict[str, str]:
+        """Fields whose code path the other switches (or the model, when `use_crf` is given) bypass, with
+        the reason: their value changes nothing here."""
+        out = {}
+        if use_crf is True:
+            out["nocrf_vectorized"] = "the model decodes with a CRF"
+        if use_crf is False:
+            out["viterbi_device"] = out["viterbi_impl"] = "the model has no CRF"
+        if self.batch_build == "gather":
+            for name in ("clone_policy", "eval_storage", "set_embedding_to", "lm_single_detach"):
+                out[name] = "batch_build='gather' attaches no tensors to tokens"
+        if self.lm_shrink:
+            for name in ("lm_chunk_padding", "lm_prefetch"):
+                out[name] = "lm_shrink=True does not use Flair's chunked representation"
+        if self.viterbi_impl.startswith("numpy"):
+            out["viterbi_device"] = "the NumPy decoders always run on the host"
+        return out
+
     def to_dict(self) -> dict[str, Any]:
         return dataclasses.asdict(self)
 
@@ -168,7 +186,6 @@ PRESETS: dict[str, dict[str, Any]] = {
         **FLAIR_044,
         "viterbi_impl": "batched",
         "batch_build": "gather",
-        "word_vec_cache_size": 100000,
         "lm_skip_decoder": True,
         "lm_shrink": True,
         "grad_mode": "inference_mode",

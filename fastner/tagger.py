@@ -246,4 +246,4 @@ def _store_on_cpu(sentences: list[Sentence]) -> None:
     for sentence in sentences:
         for token in sentence:
             for name, vector in token._embeddings.items():
-                token._embeddings[name] = vector.to("cpu", non_blocking=True)
+                token._embeddings[name] = vector.cpu()  # a device-to-host copy on a GPU

@@ -193,19 +193,24 @@ class CharLMEmbeddings(nn.Module):
         chars = torch.from_numpy(grid).to(device, non_blocking=True)  # (C, B), one copy
         pos = np.concatenate([np.asarray(p, dtype=np.int64) for p in positions])  # (N,) in token order
         who = np.repeat(rank, [len(p) for p in positions])  # (N,) rank of each token's string
-        step_of = pos // SHRINK_STEP
+        step = pos // SHRINK_STEP  # (N,) the step whose output holds each token's state
+        by_step = np.argsort(step, kind="stable")  # tokens grouped by step
+        n_steps = -(-longest // SHRINK_STEP)
+        bounds = np.searchsorted(step[by_step], np.arange(n_steps + 1))  # step k: by_step[bounds[k]:bounds[k+1]]
+        t_index = torch.from_numpy(pos[by_step] % SHRINK_STEP).to(device, non_blocking=True)  # (N,)
+        r_index = torch.from_numpy(who[by_step]).to(device, non_blocking=True)  # (N,)
         h, c = lm.init_hidden(len(strings), device)
-        states = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H)
-        for k, begin in enumerate(range(0, longest, SHRINK_STEP)):
+        picked = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H), grouped by step
+        for k in range(n_steps):
+            begin = k * SHRINK_STEP
             running = int((lengths > begin).sum())
             x = lm.encoder(chars[begin:begin + SHRINK_STEP, :running])  # (S, R, E)
-            out, (h_run, c_run) = lm.rnn(x, (h[:, :running], c[:, :running]))  # (S, R, H)
+            out, (h[:, :running], c[:, :running]) = lm.rnn(x, (h[:, :running], c[:, :running]))  # (S, R, H)
             if not s.lm_skip_decoder:
                 lm.decoder(lm.proj(out) if lm.proj is not None else out)  # (S, R, V), thrown away
-            h, c = torch.cat([h_run, h[:, running:]], 1), torch.cat([c_run, c[:, running:]], 1)
-            here = np.nonzero(step_of == k)[0]
-            if len(here):
-                t_index = torch.from_numpy(pos[here] - begin).to(device)
-                r_index = torch.from_numpy(who[here]).to(device)
-                states[torch.from_numpy(here).to(device)] = out[t_index, r_index]
+            a, b = bounds[k], bounds[k + 1]
+            if b > a:
+                picked[a:b] = out[t_index[a:b], r_index[a:b]]
+        states = torch.empty_like(picked)
+        states[torch.from_numpy(by_step).to(device, non_blocking=True)] = picked  # back to token order
         return lm.proj(states) if lm.proj is not None else states  # (N, P or H)

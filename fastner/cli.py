@@ -1,0 +1,129 @@
+"""The `fastner` command: thin argument parsing over the package's functions."""
+
+from __future__ import annotations
+
+import argparse
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+REPORTS = Path("reports")
+
+
+def _add_bench_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--workload", default="legal", help="legal, conll, or a path (file: one sentence per line; "
+                                                       "directory: .txt documents)")
+    p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--limit", type=int, default=None, help="use the first N sentences of the workload")
+
+
+def group_name(device: str, size: str, workload: str) -> str:
+    """File-name stem of a (device, size, workload) group: `cpu-cpu-legal`."""
+    stem = Path(workload).stem if workload not in ("legal", "conll") else workload
+    return re.sub(r"[^A-Za-z0-9_.-]", "_", f"{device}-{size}-{stem}")
+
+
+def cmd_bench(args) -> int:
+    out_dir = Path(args.out)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / f"{group_name(args.device, args.size, args.workload)}-{args.mode}.json"
+    command = [sys.executable, "-m", "pytest", str(REPO / "bench"), "-o", "addopts=", "-p", "no:cacheprovider",
+               "-q", "--benchmark-enable", f"--benchmark-json={json_path}", "--benchmark-sort=name",
+               f"--workload={args.workload}", f"--size={args.size}", f"--mode={args.mode}",
+               f"--device={args.device}", f"--batch-size={args.batch_size}", f"--rounds={args.rounds}"]
+    if args.limit:
+        command.append(f"--limit={args.limit}")
+    if args.threads:
+        command.append(f"--threads={args.threads}")
+    code = subprocess.call(command, cwd=REPO)
+    if code == 0:
+        print(f"saved {json_path}")
+    return code
+
+
+def cmd_report(args) -> int:
+    from fastner.perf.report import render_reports
+
+    for path in render_reports([Path(p) for p in args.json], Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_profile(args) -> int:
+    from fastner.perf.ladder import configs
+    from fastner.perf.profile import profile_config
+    from fastner.perf.setup import build_setup
+    from fastner.switches import Switches
+
+    if args.preset:
+        name, switches = args.preset, Switches.preset(args.preset)
+    else:
+        steps = {c.name: c.switches for c in configs("ladder")}
+        if args.step not in steps:
+            raise SystemExit(f"unknown step {args.step!r}: expected one of {', '.join(steps)}")
+        name, switches = args.step, steps[args.step]
+    setup = build_setup(args.workload, args.size, args.device, args.batch_size, args.limit)
+    for kind, path in profile_config(setup, switches, Path(args.out), name).items():
+        print(f"{kind}: {path}")
+    return 0
+
+
+def cmd_ablation(args) -> int:
+    """The main job: bench every mode, profile baseline and fastest, render the report."""
+    data = REPORTS / "data"
+    args.mode, args.out = "all", str(data)
+    code = cmd_bench(args)
+    if code:
+        return code
+    group = group_name(args.device, args.size, args.workload)
+    for preset in ("baseline", "fastest"):
+        code = cmd_profile(argparse.Namespace(preset=preset, step=None, workload=args.workload, size=args.size,
+                                              device=args.device, batch_size=args.batch_size, limit=args.limit,
+                                              out=str(data / "profiles" / group)))
+    return cmd_report(argparse.Namespace(json=[str(data / f"{group}-all.json")], out=str(REPORTS)))
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="fastner", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("bench", help="run the pytest-benchmark ablation suite, save its JSON")
+    _add_bench_options(p)
+    p.add_argument("--mode", default="ladder", choices=["ladder", "one-on", "leave-one-out", "all"])
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--out", default=str(REPORTS / "data"))
+    p.set_defaults(func=cmd_bench)
+
+    p = sub.add_parser("report", help="render markdown reports from saved benchmark JSON (no measuring)")
+    p.add_argument("json", nargs="+")
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_report)
+
+    p = sub.add_parser("profile", help="cProfile (.prof for snakeviz) and line_profiler report of one config")
+    which = p.add_mutually_exclusive_group(required=True)
+    which.add_argument("--preset")
+    which.add_argument("--step", help="a ladder step: a patch id such as 09-no-clone")
+    _add_bench_options(p)
+    p.add_argument("--out", required=True)
+    p.set_defaults(func=cmd_profile)
+
+    p = sub.add_parser("ablation", help="the main job: bench (all modes), profiles, report")
+    _add_bench_options(p)
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None)
+    p.set_defaults(func=cmd_ablation, limit=120)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

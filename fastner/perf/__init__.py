@@ -1,0 +1,1 @@
+"""Performance tooling: benchmark workloads, counters, profiling and report rendering."""
