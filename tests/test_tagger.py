@@ -206,3 +206,19 @@ def test_one_model_serves_several_threads():
     assert not errors
     for p, got in results.values():
         assert_same(got, want[p])
+
+
+@pytest.mark.parametrize("preset", ["baseline", "fastest"])
+def test_a_300000_character_word_is_linear_and_bounded(preset):
+    """Flair hangs on this and then runs out of memory; fastner tags it in time linear in its length."""
+    import time
+
+    tagger = make_tagger(seed=5)
+    switches = Switches.preset(preset)
+    timings = {}
+    for n in (30_000, 300_000):
+        t0 = time.perf_counter()
+        out = tagger.predict("x" * n, switches=switches)
+        timings[n] = time.perf_counter() - t0
+        assert len(out[0]) == 1 and out[0].tokens[0].end == n and out[0].tokens[0].tag is not None
+    assert timings[300_000] < 25 * timings[30_000] + 1.0

@@ -223,8 +223,10 @@ class Report:
             if previous is not None:
                 changes = [f"{label} {_delta(previous[k], per[k])}" for k, label in COUNTER_COLUMNS
                            if abs(per[k] - previous[k]) > 0.02 * max(previous[k], 1) and not k.endswith("bytes")]
-                notes.append(f"- **{name}**: " + (", ".join(changes) if changes else "no counter moved by more "
-                                                   "than 2%: the step changes time per operation, not their number"))
+                what = " ".join(next(p["what"] for p in self.patches if p["id"] == name).split())
+                moved = (", ".join(changes) if changes else "no counter moved by more than 2%: the step changes "
+                         "the cost of operations, not their number")
+                notes.append(f"- **{name}**: {what} *Counters*: {moved}.")
             previous = per
         return [*lines, "", "Per step, what moved (per 1,000 tokens, previous -> this step):", "", *notes, ""]
 
@@ -332,6 +334,15 @@ class Report:
                  "not happen, and the character-LM LSTMs, which no 2019 patch touched, take most of the time. "
                  "The counters above show the removed operations; the timings show what they cost on this "
                  "machine."]
+        gaps = []
+        previous = self.baseline()
+        for p in self.patches:
+            m = self.median("ladder", p["id"])
+            if m and previous and p.get("upstream_ratio"):
+                gaps.append(f"| {p['id']} | {p['upstream_ratio']:.2f}x | {previous / m:.2f}x |")
+            previous = m or previous
+        if gaps:
+            lines += ["", "| step | upstream gain (GPU) | gain here |", "|---|---|---|", *gaps]
         if base_c and fast_c:
             def per(c, k):
                 return c[k] * 1000 / c["n_tokens"]
