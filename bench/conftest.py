@@ -23,7 +23,7 @@ def pytest_addoption(parser):
     group.addoption("--limit", type=int, default=None, help="first N sentences of the workload")
     group.addoption("--rounds", type=int, default=3, help="timed rounds per configuration")
     group.addoption("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    group.addoption("--counters-limit", type=int, default=40, help="sentences observed by the op counters")
+    group.addoption("--counters-limit", type=int, default=20, help="sentences observed by the op counters")
 
 
 def _options(config) -> dict:

@@ -21,6 +21,13 @@ def _add_bench_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--limit", type=int, default=None, help="use the first N sentences of the workload")
 
 
+def _add_timing_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--mode", default="ladder", choices=["ladder", "one-on", "leave-one-out", "all"])
+    p.add_argument("--rounds", type=int, default=3)
+    p.add_argument("--threads", type=int, default=None)
+    p.add_argument("--counters-limit", type=int, default=20, help="sentences observed by the op counters")
+
+
 def group_name(device: str, size: str, workload: str) -> str:
     """File-name stem of a (device, size, workload) group: `cpu-cpu-legal`."""
     stem = Path(workload).stem if workload not in ("legal", "conll") else workload
@@ -39,6 +46,7 @@ def cmd_bench(args) -> int:
         command.append(f"--limit={args.limit}")
     if args.threads:
         command.append(f"--threads={args.threads}")
+    command.append(f"--counters-limit={args.counters_limit}")
     code = subprocess.call(command, cwd=REPO)
     if code == 0:
         print(f"saved {json_path}")
@@ -73,9 +81,9 @@ def cmd_profile(args) -> int:
 
 
 def cmd_ablation(args) -> int:
-    """The main job: bench every mode, profile baseline and fastest, render the report."""
+    """The main job: bench (the ladder by default), profile baseline and fastest, render the report."""
     data = REPORTS / "data"
-    args.mode, args.out = "all", str(data)
+    args.out = str(data)
     code = cmd_bench(args)
     if code:
         return code
@@ -84,7 +92,20 @@ def cmd_ablation(args) -> int:
         code = cmd_profile(argparse.Namespace(preset=preset, step=None, workload=args.workload, size=args.size,
                                               device=args.device, batch_size=args.batch_size, limit=args.limit,
                                               out=str(data / "profiles" / group)))
-    return cmd_report(argparse.Namespace(json=[str(data / f"{group}-all.json")], out=str(REPORTS)))
+    return cmd_report(argparse.Namespace(json=[str(data / f"{group}-{args.mode}.json")], out=str(REPORTS)))
+
+
+def cmd_head_to_head(args) -> int:
+    from fastner.perf.headtohead import run, write
+
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    data = run(args.workload, args.size, args.rounds, args.batch_size, args.limit)
+    for path in write(data, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -93,9 +114,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("bench", help="run the pytest-benchmark ablation suite, save its JSON")
     _add_bench_options(p)
-    p.add_argument("--mode", default="ladder", choices=["ladder", "one-on", "leave-one-out", "all"])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=None)
+    _add_timing_options(p)
     p.add_argument("--out", default=str(REPORTS / "data"))
     p.set_defaults(func=cmd_bench)
 
@@ -112,11 +131,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", required=True)
     p.set_defaults(func=cmd_profile)
 
-    p = sub.add_parser("ablation", help="the main job: bench (all modes), profiles, report")
+    p = sub.add_parser("ablation", help="the main job: bench, profiles of baseline and fastest, report")
     _add_bench_options(p)
-    p.add_argument("--rounds", type=int, default=3)
+    _add_timing_options(p)
+    p.set_defaults(func=cmd_ablation, limit=60)
+
+    p = sub.add_parser("head-to-head", help="Flair 0.15.1 vs fastner on the same weights (needs the flair extra)")
+    _add_bench_options(p)
+    p.add_argument("--rounds", type=int, default=5)
     p.add_argument("--threads", type=int, default=None)
-    p.set_defaults(func=cmd_ablation, limit=120)
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_head_to_head)
     return parser
 
 

@@ -1,0 +1,163 @@
+"""Head to head: Flair 0.15.1 `predict` against fastner on the same weights and the same text, interleaved.
+
+A random-weight Flair tagger is built offline at a named size (word vectors in gensim KeyedVectors,
+forward/backward character LMs, BiLSTM-CRF), converted with `fastner.interop.flair.from_flair`, and both
+tag the pre-tokenized workload. Before any timing, fastner's spans and token tags must equal Flair's.
+Each round times every system once, in a rotating order; the compute floor is timed in the same rounds.
+Needs the `flair` extra (flair==0.15.1, gensim).
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from fastner.perf.floor import prepare_floor
+from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
+from fastner.perf.workloads import load_workload
+from fastner.switches import Switches
+from fastner.tagger import DEFAULT_CHARS, SIZES
+from fastner.text import Sentence
+
+SYSTEMS = ("flair-0.15.1", "fastner flair-0.4.4", "fastner fastest", "floor (unpadded)")
+
+
+def build_flair_tagger(size: str, vocab: list[str], seed: int, directory: Path):
+    """A Flair 0.15 SequenceTagger with random weights at `size`, built without any download."""
+    import flair
+    from flair.data import Dictionary
+    from flair.embeddings import FlairEmbeddings, StackedEmbeddings, WordEmbeddings
+    from flair.models import LanguageModel, SequenceTagger
+    from gensim.models import KeyedVectors
+
+    spec = SIZES[size]
+    words = list(dict.fromkeys(vocab))[: spec.vocab_size]
+    words += [f"w{i:06d}" for i in range(spec.vocab_size - len(words))]
+    rng = np.random.default_rng(seed)
+    kv = KeyedVectors(vector_size=spec.word_dim)
+    kv.add_vectors(words, rng.standard_normal((len(words), spec.word_dim)).astype(np.float32))
+    kv_path = directory / "word-vectors.kv"  # not a 2-letter name: Flair would take it for a language code
+    kv.save(str(kv_path))
+    torch.manual_seed(seed)  # the caller's RNG state is restored by run()
+    chars = Dictionary(add_unk=True)
+    for c in DEFAULT_CHARS[1:]:
+        chars.add_item(c)
+    lms = []
+    for forward in (True, False):
+        lm = LanguageModel(chars, is_forward_lm=forward, hidden_size=spec.char_hidden, nlayers=spec.char_layers,
+                           embedding_size=spec.char_embedding)
+        lms.append(FlairEmbeddings(lm))
+        lm.eval()
+    tags = Dictionary(add_unk=False)
+    for t in TAG_TYPES:  # entity types: Flair adds O and the BIOES prefixes itself for span labels
+        tags.add_item(t)
+    tags.span_labels = True
+    tagger = SequenceTagger(hidden_size=spec.hidden, embeddings=StackedEmbeddings([WordEmbeddings(str(kv_path)), *lms]),
+                            tag_dictionary=tags, tag_type="ner", tag_format="BIOES", use_crf=True)
+    tagger.to(flair.device)
+    return tagger.eval()
+
+
+def _flair_spans(sentences) -> list[list[tuple[int, int, str]]]:
+    return [sorted((s.start_position, s.end_position, s.get_label("ner").value) for s in x.get_spans("ner"))
+            for x in sentences]
+
+
+def _fastner_spans(sentences: list[Sentence]) -> list[list[tuple[int, int, str]]]:
+    return [sorted((s.start, s.end, s.label) for s in x.spans) for x in sentences]
+
+
+def run(workload: str = "legal", size: str = "cpu", rounds: int = 5, batch_size: int = 32,
+        limit: int | None = None, seed: int = 0) -> dict:
+    """Measure, check, and return everything as a JSON-ready dict."""
+    import flair.data
+
+    from fastner.interop.flair import from_flair
+
+    wl = load_workload(workload, limit)
+    with tempfile.TemporaryDirectory() as tmp, torch.random.fork_rng(devices=[]):
+        flair_tagger = build_flair_tagger(size, workload_vocab(wl), seed, Path(tmp))
+        tagger = from_flair(flair_tagger)
+    flair_sentences = [flair.data.Sentence(s) for s in wl.sentences]
+    ours = [Sentence(s) for s in wl.sentences]
+    n_tokens = sum(len(s) for s in ours)
+    presets = {"fastner flair-0.4.4": Switches.preset("flair-0.4.4"), "fastner fastest": Switches.preset("fastest")}
+    floor = prepare_floor(tagger, ours, batch_size, "unpadded")
+
+    def flair_predict():
+        flair_tagger.predict(flair_sentences, mini_batch_size=batch_size)
+
+    calls = {"flair-0.15.1": flair_predict, "floor (unpadded)": lambda: floor()}
+    for name, switches in presets.items():
+        calls[name] = lambda s=switches: tagger.predict(ours, batch_size, s)
+
+    with torch.no_grad():  # checks first (they are the warm-up round too)
+        flair_predict()
+        want = _flair_spans(flair_sentences)
+        checks = {}
+        for name, switches in presets.items():
+            tagger.predict(ours, batch_size, switches)
+            got = _fastner_spans(ours)
+            if got != want:
+                bad = next(i for i, (g, w) in enumerate(zip(got, want)) if g != w)
+                raise AssertionError(f"{name}: spans differ from Flair's on sentence {bad}: {got[bad]} != {want[bad]}")
+            checks[name] = {"sentences": len(ours), "spans": sum(len(s) for s in got)}
+        floor()
+        times: dict[str, list[float]] = {name: [] for name in SYSTEMS}
+        for r in range(rounds):
+            order = SYSTEMS[r % len(SYSTEMS):] + SYSTEMS[: r % len(SYSTEMS)]
+            for name in order:
+                t0 = time.perf_counter()
+                calls[name]()
+                times[name].append(time.perf_counter() - t0)
+    stats = wl.stats(lambda text: [t.text for t in Sentence(text)])
+    return {"kind": "head-to-head", "workload": wl.name, "size": size, "batch_size": batch_size, "rounds": rounds,
+            "limit": limit, "n_tokens": n_tokens, "workload_stats": stats, "checks": checks, "times": times,
+            "environment": {**environment(torch.device("cpu")), "flair": flair.__version__}}
+
+
+def render(data: dict) -> str:
+    """Markdown for one head-to-head JSON (deterministic for a given JSON)."""
+    t, n = data["times"], data["n_tokens"]
+    med = {k: float(np.median(v)) for k, v in t.items()}
+    iqr = {k: float(np.subtract(*np.percentile(v, [75, 25]))) for k, v in t.items()}
+    env, s = data["environment"], data["workload_stats"]
+    checked = ", ".join(f"{k}: {v['spans']} spans" for k, v in data["checks"].items())
+    lines = [f"# Head to head: Flair 0.15.1 vs fastner, `{data['workload']}` workload, `{data['size']}` model, CPU",
+             "", "Generated by `fastner head-to-head` from the JSON beside it: do not edit by hand.", "",
+             f"Same random weights (a Flair tagger converted with `from_flair`), same {s['n_sentences']} sentences "
+             f"({_int(n)} tokens, {_int(s['n_chars'])} characters, pre-tokenized before timing), "
+             f"`predict(mini_batch_size={data['batch_size']})`, {data['rounds']} interleaved rounds in rotating "
+             f"order. Before timing, each fastner preset produced exactly Flair's spans "
+             f"({checked}).", "",
+             "| system | median s | IQR s | tokens/s | speed vs Flair 0.15.1 | multiple of the floor |",
+             "|---|---|---|---|---|---|"]
+    flair_median, floor = med["flair-0.15.1"], med["floor (unpadded)"]
+    for name in SYSTEMS:
+        lines.append(f"| {name} | {med[name]:.3f} | {iqr[name]:.3f} | {_int(n / med[name])} | "
+                     f"{flair_median / med[name]:.2f}x | {med[name] / floor:.2f}x |")
+    lines += ["", f"Machine: {env['cpu_model']}, {env['cpu_count']} cores, {env['torch_threads']} torch threads; "
+                  f"Python {env['python']}, torch {env['torch']}, numpy {env['numpy']}, flair {env['flair']}; "
+                  f"fastner {env['git_commit']}.", "",
+              "The floor is the bare LSTM and linear compute of the same batches (`fastner/perf/floor.py`). "
+              "Targets from the issue: fastest at least 1.5x Flair 0.15.1 and within 1.15x of the floor.", ""]
+    return "\n".join(lines)
+
+
+def _int(x: float) -> str:
+    return f"{x:,.0f}"
+
+
+def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
+    stem = f"head-to-head-cpu-{data['size']}-{data['workload']}"
+    (out_dir / "data").mkdir(parents=True, exist_ok=True)
+    json_path = out_dir / "data" / f"{stem}.json"
+    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
+    md_path = out_dir / f"{stem}.md"
+    md_path.write_text(render(data), encoding="utf-8")
+    return json_path, md_path
