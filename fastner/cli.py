@@ -142,6 +142,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_head_to_head)
+
+    from fastner.interop.cli import register as register_interop
+
+    register_interop(sub)
     return parser
 
 

@@ -115,18 +115,20 @@ def viterbi_batched(feats: torch.Tensor, lengths: torch.Tensor, transitions: tor
                     start: int, stop: int) -> Decoded:
     """One loop over time steps for the whole batch, on the features' device; one host read at the end.
 
-    feats (B, T, K), lengths (B,) int64 on the same device, transitions (K, K).
+    feats (B, T, K), lengths (B,) int64 on the same device, transitions (K, K). Scores are added in Flair
+    0.15's order, (emission[to] + transitions[to, from]) + score[from], so near-ties resolve as in Flair 0.15
+    (the per-sentence decoders keep 0.4.x's order); the first step starts from START's column, as 0.15 does.
     """
     b, t_max, k = feats.shape
-    forward_var = feats.new_full((b, k), NEG)  # (B, K)
-    forward_var[:, start] = 0
     backpointers = torch.empty((t_max, b, k), dtype=torch.long, device=feats.device)
     backscores = torch.empty((b, t_max, k), dtype=feats.dtype, device=feats.device)
+    backscores[:, 0] = feats[:, 0] + transitions[:, start]  # (B, K)
+    backpointers[0] = start
+    forward_var = backscores[:, 0]
     trans = transitions.unsqueeze(0)  # (1, K to, K from)
-    for t in range(t_max):
-        best, best_from = (forward_var.unsqueeze(1) + trans).max(dim=2)  # (B, K to)
-        backscores[:, t] = best + feats[:, t]
-        backpointers[t] = best_from
+    for t in range(1, t_max):
+        scores = (feats[:, t].unsqueeze(2) + trans) + forward_var.unsqueeze(1)  # (B, K to, K from)
+        backscores[:, t], backpointers[t] = scores.max(dim=2)
         forward_var = torch.where((t < lengths).unsqueeze(1), backscores[:, t], forward_var)
     terminal = forward_var + transitions[stop]  # (B, K)
     terminal[:, stop] = NEG

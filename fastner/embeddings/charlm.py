@@ -54,7 +54,8 @@ class CharLM(nn.Module):
         return [self.index_of(c) for c in string]
 
     def index_of(self, char: str) -> int:
-        return self.index_bytes.get(char.encode("utf-8"), 0)
+        # surrogatepass: a lone surrogate (text decoded with surrogateescape) is simply unknown, not a crash
+        return self.index_bytes.get(char.encode("utf-8", "surrogatepass"), 0)
 
     def index_vectorized(self, string: str) -> list[int]:
         """#1145: one itemgetter over a decoded defaultdict."""
