@@ -143,8 +143,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_head_to_head)
 
+    from fastner.apps.cli import register as register_apps
     from fastner.interop.cli import register as register_interop
 
+    register_apps(sub)
     register_interop(sub)
     return parser
 

@@ -1,0 +1,116 @@
+"""What tagging a document leaves for the later passes: its spans in compact arrays and its entity strings.
+
+A 50 MB document can hold hundreds of thousands of spans: they are kept as typed arrays (about 30 bytes
+a span, sorted by offset since sentences arrive in order), and each distinct (label, string) once, in
+an `EntityTable`. Anonymization (numbering, consistency), the review checklist and the HTML view read
+them after the tagging pass.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from array import array
+from collections.abc import Iterator
+from dataclasses import dataclass
+
+PERSON_LABELS = frozenset({"PERS", "PER", "PERSON", "JUDGE_CLERK", "LAWYER"})
+BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
+_BIRTH_BEFORE = re.compile(
+    r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def is_person(label: str) -> bool:
+    return label in PERSON_LABELS
+
+
+def normalize(text: str) -> str:
+    """The key under which mentions count as the same string: whitespace collapsed, case folded."""
+    return " ".join(text.split()).casefold()
+
+
+def strip_accents(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFD", text) if not unicodedata.combining(c))
+
+
+def n_letters(text: str) -> int:
+    return len(_LETTER.findall(text))
+
+
+def is_birth_date(before: str) -> bool:
+    """Whether the text just before a date (same sentence) introduces a birth date ("née le", "né(e) le")."""
+    return _BIRTH_BEFORE.search(before[-40:]) is not None
+
+
+@dataclass(frozen=True)
+class SpanView:
+    start: int
+    end: int
+    label: str
+    score: float
+    entity: int
+    flags: int
+
+
+class EntityTable:
+    """Distinct (label, normalized string) pairs of a document: first spelling, count, first offset."""
+
+    def __init__(self) -> None:
+        self.index: dict[tuple[str, str], int] = {}
+        self.label: list[str] = []
+        self.text: list[str] = []
+        self.count: list[int] = []
+        self.first: list[int] = []
+        self.flags: list[int] = []
+        self.spellings: list[set[str] | None] = []  # person entities: distinct spellings (for the review)
+
+    def add(self, label: str, text: str, start: int, flags: int = 0) -> int:
+        key = (label, normalize(text))
+        idx = self.index.get(key)
+        if idx is None:
+            idx = self.index[key] = len(self.label)
+            self.label.append(label)
+            self.text.append(" ".join(text.split()))
+            self.count.append(0)
+            self.first.append(start)
+            self.flags.append(0)
+            self.spellings.append(set() if is_person(label) else None)
+        self.count[idx] += 1
+        self.flags[idx] |= flags
+        spellings = self.spellings[idx]
+        if spellings is not None and len(spellings) < 8:
+            spellings.add(" ".join(text.split()))
+        return idx
+
+    def __len__(self) -> int:
+        return len(self.label)
+
+
+class SpanStore:
+    """Every span of a document, in document order, in typed arrays."""
+
+    def __init__(self) -> None:
+        self.start = array("q")
+        self.end = array("q")
+        self.score = array("f")
+        self.entity = array("l")
+        self.flags = array("B")
+        self.entities = EntityTable()
+
+    def add(self, start: int, end: int, label: str, score: float, text: str, flags: int = 0) -> None:
+        self.start.append(start)
+        self.end.append(end)
+        self.score.append(score)
+        self.entity.append(self.entities.add(label, text, start, flags))
+        self.flags.append(flags)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+    def view(self, i: int) -> SpanView:
+        e = self.entity[i]
+        return SpanView(self.start[i], self.end[i], self.entities.label[e], self.score[i], e, self.flags[i])
+
+    def __iter__(self) -> Iterator[SpanView]:
+        return (self.view(i) for i in range(len(self)))

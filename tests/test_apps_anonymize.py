@@ -1,0 +1,166 @@
+"""Pseudonymization strategies and the consistency pass, on spans built by hand and with a stub tagger."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from fastner.apps.anonymize import STRATEGIES, Dictionary, anonymize_spans, letters, make_entry, surname_parts
+from fastner.apps.pipeline import Settings, process_texts
+from fastner.apps.stub import LexiconTagger
+
+TEXT = ("\ufeffMadame Brigitte Simon, née le 28 juin 1955, demeurant 12 rue des Lilas 69007 Lyon.\r\n"
+        "Madame Simon a assigné M. Paul Martin ; Maître Ali Renault plaide pour SIMON, pas pour Simonet.\r\n"
+        "Le juge Yannick Bigot. Paul Martin, Fischer-Simon et la rose de Mme Rose Durand. Durand, durand, Rose.\n")
+
+
+def spans_of(text: str, items: list[tuple[str, str]], occurrence: int = 0) -> list[tuple[int, int, str, float]]:
+    out = []
+    for string, label in items:
+        start = [m.start() for m in re.finditer(re.escape(string), text)][occurrence]
+        out.append((start, start + len(string), label, 0.9))
+    return out
+
+
+SPANS = spans_of(TEXT, [("Brigitte Simon", "PERS"), ("28 juin 1955", "DATE"),
+                        ("12 rue des Lilas 69007 Lyon", "ADDRESS"), ("Paul Martin", "PERS"), ("Ali Renault", "LAWYER"),
+                        ("Yannick Bigot", "JUDGE_CLERK"), ("Rose Durand", "PERS")])
+
+
+def unchanged_outside(original: str, result) -> None:
+    """Removing each replaced slice's replacement gives back the original around it, byte for byte."""
+    rebuilt, pos, out_pos = [], 0, 0
+    for mark in result.marks:
+        keep = original[pos:mark.start]
+        assert result.text[out_pos:out_pos + len(keep)] == keep
+        out_pos += len(keep)
+        assert result.text[out_pos:out_pos + len(mark.replacement)] == mark.replacement
+        out_pos += len(mark.replacement)
+        rebuilt.append(keep)
+        pos = mark.end
+    assert result.text[out_pos:] == original[pos:]
+
+
+@pytest.mark.parametrize("strategy", STRATEGIES)
+@pytest.mark.parametrize("consistency", [True, False])
+def test_everything_outside_replaced_spans_is_unchanged(strategy: str, consistency: bool) -> None:
+    result = anonymize_spans(TEXT, SPANS, strategy=strategy, consistency=consistency)
+    unchanged_outside(TEXT, result)
+    assert result.text.startswith("\ufeffMadame ") and "\r\n" in result.text
+    assert "Ali Renault" in result.text and "Yannick Bigot" in result.text  # lawyers and judges kept
+    assert "Brigitte" not in result.text and "Lilas" not in result.text
+    assert ("Madame Simon" in result.text) is not consistency
+
+
+def test_placeholder_and_numbered() -> None:
+    out = anonymize_spans(TEXT, SPANS, strategy="placeholder").text
+    assert out.startswith("\ufeffMadame [PERS], née le 28 juin 1955, demeurant [ADDRESS].\r\n")
+    out = anonymize_spans(TEXT, SPANS, strategy="numbered").text
+    assert "Madame [PERS 1], née" in out and "Madame [PERS 1] a assigné M. [PERS 2] ;" in out
+    assert "pour [PERS 1], pas pour Simonet" in out  # SIMON: same person, whole words only
+    assert "Le juge Yannick Bigot. [PERS 2], Fischer-Simon" in out  # same string, same number; hyphenated kept
+    # a surname alone is its full name's (a first name alone is not looked for); in lower case, it is a word
+    assert "la rose de Mme [PERS 3]. [PERS 3], durand, Rose." in out
+
+
+def test_cassation_convention() -> None:
+    out = anonymize_spans(TEXT, SPANS, strategy="cassation", types=("PERS", "ADDRESS", "DATE", "JUDGE_CLERK")).text
+    assert out.startswith("\ufeffMadame [A], née le [Date naissance 1], demeurant [Adresse 1].")
+    assert "Madame [A] a assigné M. [B] ; Maître Ali Renault" in out
+    assert "Le juge [C]. [B]," in out
+    orgs = anonymize_spans("La société ACME SA et ACME SA.", [(11, 18, "ORGANIZATION", 0.9)], strategy="cassation",
+                           types=("ORGANIZATION",)).text
+    assert orgs == "La société [1] et [1]."
+    dates = anonymize_spans("Jugement du 3 mai 2001.", [(12, 22, "DATE", 0.9)], strategy="cassation",
+                            types=("DATE",)).text
+    assert dates == "Jugement du 3 mai 2001."  # only birth dates
+
+
+def test_initials_and_fake() -> None:
+    out = anonymize_spans(TEXT, SPANS, strategy="initials").text
+    assert "Madame B... S..., née" in out and "Madame S... a assigné M. P... M... ;" in out
+    one = anonymize_spans(TEXT, SPANS, strategy="fake", seed="doc-a").text
+    again = anonymize_spans(TEXT, SPANS, strategy="fake", seed="doc-a").text
+    other = anonymize_spans(TEXT, SPANS, strategy="fake", seed="doc-b").text
+    assert one == again and one != other
+    first = re.match(r"\ufeffMadame (\w+) (\w+), née", one)
+    assert first is not None
+    assert f"Madame {first.group(2)} a assigné" in one  # the surname alone gets the same fake surname
+    assert f"pour {first.group(2).upper()}, pas" in one  # in capitals where the original was
+    assert "demeurant 12 rue" not in one
+
+
+def test_letters() -> None:
+    assert [letters(n) for n in (1, 2, 26, 27, 28, 52, 53, 702, 703)] == [
+        "A", "B", "Z", "AA", "AB", "AZ", "BA", "ZZ", "AAA"]
+
+
+def test_dictionary_whole_words_and_separators() -> None:
+    d = Dictionary()
+    d.add(make_entry("Jean  Dupont", 0, "PERS"))
+    d.add(make_entry("Dupont", 1, "PERS"))
+    text = "Jean Dupont, jean dupont, Jean\tDupont, Dupontel, Jean-Dupont, DUPONT, Jean.Dupont, Jean   Dupontx"
+    found = [(text[s:e], entry.entity) for s, e, entry in d.find(text)]
+    assert found == [("Jean Dupont", 0), ("Jean\tDupont", 0), ("DUPONT", 1), ("Dupont", 1)]
+
+
+def test_surname_parts() -> None:
+    assert surname_parts("Brigitte Simon") == ["Simon"]
+    assert surname_parts("Jean DE LA FONTAINE") == ["FONTAINE"]
+    assert surname_parts("Madame Li") == []
+    assert surname_parts("Dupont") == []
+
+
+def test_a_surname_shared_by_two_people_is_its_own_entity() -> None:
+    text = "Paul Martin et Jeanne Martin. Martin a tort."
+    spans = spans_of(text, [("Paul Martin", "PERS"), ("Jeanne Martin", "PERS")])
+    out = anonymize_spans(text, spans, strategy="numbered").text
+    assert out == "[PERS 1] et [PERS 2]. [PERS 3] a tort."
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.data())
+def test_random_spans_leave_the_rest_unchanged(data) -> None:
+    words = data.draw(st.lists(st.sampled_from(["Jean", "Dupont", "rue", "de", "la", "\n", ",", "Lyon", "é"]),
+                               min_size=1, max_size=40))
+    text = " ".join(words)
+    n = len(text)
+    cuts = sorted(data.draw(st.lists(st.integers(0, n), max_size=8, unique=True)))
+    spans = [(a, b, data.draw(st.sampled_from(["PERS", "ADDRESS", "LAWYER"])), 0.5)
+             for a, b in zip(cuts[::2], cuts[1::2]) if a < b]
+    strategy = data.draw(st.sampled_from(STRATEGIES))
+    result = anonymize_spans(text, spans, strategy=strategy, consistency=data.draw(st.booleans()),
+                             piece_chars=data.draw(st.integers(2, 30)))
+    unchanged_outside(text, result)
+
+
+def test_pipeline_with_a_stub_tagger() -> None:
+    tagger = LexiconTagger({"Brigitte Simon": "PERS", "12 rue des Lilas 69007 Lyon": "ADDRESS", "Paul Martin": "PERS",
+                            "Ali Renault": "LAWYER", "Yannick Bigot": "JUDGE_CLERK", "28 juin 1955": "DATE",
+                            "Rose Durand": "PERS"})
+    for consistency in (True, False):
+        result, = process_texts([TEXT], tagger, Settings(mode="anonymize", strategy="numbered",
+                                                         consistency=consistency, html=True))
+        expected = anonymize_spans(TEXT, [(s, e, label, score) for s, e, label, score in result.spans],
+                                   strategy="numbered", consistency=consistency, seed=f"{result.sha256}:0")
+        assert result.files[".txt"] == expected.text
+        html = result.files[".html"]
+        assert "Brigitte" not in html and "Lilas" not in html and "[PERS 1]" in html
+        review = result.review
+        untagged = review["items"]["untagged_occurrence"]
+        assert {u["text"] for u in untagged} >= {"Simon", "SIMON"}
+        assert all(u["replaced"] is consistency for u in untagged if u["label"] == "PERS")
+
+
+def test_a_string_tagged_replaced_once_is_replaced_where_tagged_kept() -> None:
+    text = "M. Jean Dupont, appelant. Le greffier Jean Dupont. Maître Paul Roux."
+    spans = spans_of(text, [("Jean Dupont", "PERS")]) + spans_of(text, [("Jean Dupont", "JUDGE_CLERK")], 1) + \
+        spans_of(text, [("Paul Roux", "LAWYER")])
+    on = anonymize_spans(text, spans, strategy="numbered")
+    assert on.text == "M. [PERS 1], appelant. Le greffier [PERS 1]. Maître Paul Roux."
+    assert [m.source for m in on.marks] == ["model", "consistency"]
+    off = anonymize_spans(text, spans, strategy="numbered", consistency=False)
+    assert off.text == "M. [PERS 1], appelant. Le greffier Jean Dupont. Maître Paul Roux."
