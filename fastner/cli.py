@@ -108,6 +108,14 @@ def cmd_head_to_head(args) -> int:
     return 0
 
 
+def cmd_tag_overhead(args) -> int:
+    from fastner.perf.tagoverhead import measure, write
+
+    for path in write(measure(args.size, args.repeats), Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastner", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -142,6 +150,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--threads", type=int, default=None)
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_head_to_head)
+
+    p = sub.add_parser("tag-overhead", help="time `fastner tag` against predict alone on the legal workload")
+    p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])
+    p.add_argument("--repeats", type=int, default=5)
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_tag_overhead)
 
     from fastner.apps.cli import register as register_apps
     from fastner.interop.cli import register as register_interop

@@ -76,3 +76,9 @@ def test_profile_writes_prof_top_and_line_reports(tmp_path):
     assert "Timer unit" in lines and "embed_tokens" in lines
     with pytest.raises(SystemExit, match="unknown step"):
         main(["profile", "--step", "99-nothing", "--size", "tiny", "--out", str(tmp_path)])
+
+
+def test_tag_overhead_report(tmp_path):
+    assert main(["tag-overhead", "--size", "tiny", "--repeats", "1", "--out", str(tmp_path)]) == 0
+    text = (tmp_path / "tag-overhead-cpu-tiny.md").read_text()
+    assert "| fastner tag (files in, JSONL + review out) |" in text and "Overhead" in text
