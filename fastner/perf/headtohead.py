@@ -9,7 +9,6 @@ Needs the `flair` extra (flair==0.15.1, gensim).
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
@@ -18,6 +17,7 @@ import numpy as np
 import torch
 
 from fastner.perf.floor import prepare_floor
+from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
 from fastner.perf.workloads import load_workload
 from fastner.switches import Switches
@@ -154,10 +154,4 @@ def _int(x: float) -> str:
 
 
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
-    stem = f"head-to-head-cpu-{data['size']}-{data['workload']}"
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "data" / f"{stem}.json"
-    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    md_path = out_dir / f"{stem}.md"
-    md_path.write_text(render(data), encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(data, render(data), out_dir, f"head-to-head-cpu-{data['size']}-{data['workload']}")

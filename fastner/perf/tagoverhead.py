@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import torch
 
+from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import environment
 
 
@@ -37,10 +37,4 @@ def render(data: dict) -> str:
 
 
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
-    stem = f"tag-overhead-cpu-{data['size']}"
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "data" / f"{stem}.json"
-    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    md_path = out_dir / f"{stem}.md"
-    md_path.write_text(render(data), encoding="utf-8")
-    return json_path, md_path
+    return write_json_and_markdown(data, render(data), out_dir, f"tag-overhead-cpu-{data['size']}")
