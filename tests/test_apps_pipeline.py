@@ -15,11 +15,11 @@ import pytest
 
 from fastner import SequenceTagger
 from fastner.apps import tag as tag_module
-from fastner.apps.cli import main
 from fastner.apps.pipeline import Settings, process_texts, run_collection
 from fastner.apps.runs import STATE_DIR, RunDir, UsageError
 from fastner.apps.stub import LexiconTagger
 from fastner.apps.tag import ModelNotFound, default_model_dir, load_model, measure_tag_overhead
+from fastner.cli import main
 from fastner.train.generate import LABELS, generate_documents
 
 REPO = Path(__file__).resolve().parents[1]
@@ -203,7 +203,7 @@ def test_killed_run_resumes_without_loss(model_dir: Path, tmp_path: Path) -> Non
     for i, text in enumerate(short_documents(150, sentences=2)):
         (inputs / f"d{i:03d}.txt").write_text(text, encoding="utf-8")
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "fastner.apps.cli", "tag", str(inputs), "--out", str(out), "--model",
+    command = [sys.executable, "-m", "fastner.cli", "tag", str(inputs), "--out", str(out), "--model",
                str(model_dir), "--quiet", "--html", "--chunk-sentences", "4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     manifest = out / STATE_DIR / "manifest.jsonl"

@@ -129,18 +129,3 @@ def _run(args, mode: str) -> int:
         print(f"fastner {mode}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
     return EXIT_FAILED if report.failed else EXIT_OK
-
-
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="fastner")
-    register(parser.add_subparsers(dest="command", required=True))
-    return parser
-
-
-def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -269,15 +269,3 @@ def register(subparsers) -> None:
 
     add_recipe_options(p)
     p.set_defaults(func=cmd_train_default)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Standalone entry point with just the training commands (`python -m fastner.train.cli ...`)."""
-    parser = argparse.ArgumentParser(prog="fastner")
-    register(parser.add_subparsers(dest="command", required=True))
-    args = parser.parse_args(argv)
-    return args.func(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())
