@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from fastner.perf.floor import VARIANTS
 from fastner.perf.ladder import configs, load_patches
 from fastner.perf.setup import build_setup, environment, snapshot
 
@@ -44,7 +45,7 @@ def pytest_generate_tests(metafunc):
         cs = configs(o["mode"], use_crf=use_crf)
         metafunc.parametrize("config", cs, ids=[f"{c.mode}:{c.name}" for c in cs])
     if "floor_variant" in metafunc.fixturenames:
-        metafunc.parametrize("floor_variant", ["unpadded", "padded"])
+        metafunc.parametrize("floor_variant", list(VARIANTS))
 
 
 @pytest.fixture(scope="session")

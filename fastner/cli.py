@@ -142,7 +142,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("ablation", help="the main job: bench, profiles of baseline and fastest, report")
     _add_bench_options(p)
     _add_timing_options(p)
-    p.set_defaults(func=cmd_ablation, limit=60, mode="all", rounds=5)
+    p.set_defaults(func=cmd_ablation, limit=60, mode="ladder", rounds=3)
 
     p = sub.add_parser("head-to-head", help="Flair 0.15.1 vs fastner on the same weights (needs the flair extra)")
     _add_bench_options(p)

@@ -82,6 +82,10 @@ class Switches:
         "no_grad", ("no_grad", "inference_mode"), "fastner",
         "torch.no_grad() (Flair) or torch.inference_mode(), which also skips version counters and views' "
         "autograd metadata.")
+    fold_reprojection: bool = _switch(
+        False, None, "fastner",
+        "Fold the reprojection Linear(D, D) into the first BiLSTM layer's input weights, once per model: "
+        "W_ih (A x + a) + b_ih = (W_ih A) x + (W_ih a + b_ih), so no D x D product is computed per token.")
     sort_by: str = _switch(
         "tokens", ("tokens", "chars"), "fastner",
         "Order sentences into batches by token count (Flair) or by character count, so a batch's char-LM "
@@ -128,10 +132,12 @@ class Switches:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)
                 if getattr(self, f.name) != getattr(other, f.name)}
 
-    def inert(self, use_crf: bool | None = None) -> dict[str, str]:
-        """Fields whose code path the other switches (or the model, when `use_crf` is given) bypass, with
-        the reason: their value changes nothing here."""
+    def inert(self, use_crf: bool | None = None, reproject: bool | None = None) -> dict[str, str]:
+        """Fields whose code path the other switches (or the model, when `use_crf` or `reproject` is given)
+        bypass, with the reason: their value changes nothing here."""
         out = {}
+        if reproject is False:
+            out["fold_reprojection"] = "the model has no reprojection layer"
         if use_crf is True:
             out["nocrf_vectorized"] = "the model decodes with a CRF"
         if use_crf is False:
@@ -190,6 +196,7 @@ PRESETS: dict[str, dict[str, Any]] = {
         "lm_shrink": True,
         "grad_mode": "inference_mode",
         "sort_by": "chars",
+        "fold_reprojection": True,
     },
 }
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
 from fastner.decode import Decoder
 from fastner.embeddings.charlm import UNKNOWN, CharLM, CharLMEmbeddings
@@ -73,6 +73,7 @@ class SequenceTagger(nn.Module):
         self.rnn = nn.LSTM(dim, hidden_size, rnn_layers, batch_first=True, bidirectional=True,
                            dropout=0.5 if rnn_layers > 1 else 0.0)
         self.linear = nn.Linear(2 * hidden_size, len(self.tags))
+        self._folded = None  # cache of _folded_input_weights
         if use_crf:
             self.transitions = nn.Parameter(torch.randn(len(self.tags), len(self.tags)))  # [to, from]
             self.start, self.stop = self.tags.index(START_TAG), self.tags.index(STOP_TAG)
@@ -153,10 +154,9 @@ class SequenceTagger(nn.Module):
             else:
                 emb.embed_tokens(sentences, device, s)
         x = BUILDERS[s.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
-        if self.embedding2nn is not None:
-            x = self.embedding2nn(x)
-        packed = pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False)
-        out, _ = pad_packed_sequence(self.rnn(packed)[0], batch_first=True)  # (B, T, 2H)
+        out = self._reproject_and_rnn(x, lambda v: pack_padded_sequence(v, lengths, batch_first=True,
+                                                                        enforce_sorted=False), s)
+        out, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, 2H)
         return self.linear(out)  # (B, T, K)
 
     def _features_gathered(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
@@ -172,11 +172,47 @@ class SequenceTagger(nn.Module):
             else:
                 parts.append(emb.embed_batch(sentences, device, s))  # (N, H)
         x = torch.cat([parts[i] for i in self.concat], dim=1)  # (N, D)
-        if self.embedding2nn is not None:
-            x = self.embedding2nn(x)
         packing = Packing(lengths)
-        out, _ = self.rnn(packing.pack(x))  # data (N, 2H), packed order
+        out = self._reproject_and_rnn(x, packing.pack, s)  # data (N, 2H), packed order
         return packing.pad(self.linear(out.data))  # (B, T, K)
+
+    def _reproject_and_rnn(self, x: torch.Tensor, pack, s: Switches) -> PackedSequence:
+        """Reprojection then BiLSTM on `pack(x)`; x is (N, D) or (B, T, D), the output packed (N, 2H).
+        The folded BiLSTM serves inference only: with gradients enabled the two layers run as trained."""
+        if self.embedding2nn is None:
+            return self.rnn(pack(x))[0]
+        if not s.fold_reprojection or torch.is_grad_enabled():
+            return self.rnn(pack(self.embedding2nn(x)))[0]
+        return self._folded_rnn()(pack(x))[0]
+
+    def _folded_rnn(self) -> nn.LSTM:
+        """A copy of `rnn` whose first layer reads the raw embeddings: the reprojection is folded into its
+        input weights, both directions: weight (4H, D) = W_ih A, bias (4H,) = W_ih a + b_ih. The other
+        weights are shared. Cached until a weight changes (in place or replaced); never registered as a
+        submodule, so it is not saved, and threads tagging with other switches never see it."""
+        a_w, a_b = self.embedding2nn.weight, self.embedding2nn.bias
+        params = (a_w, a_b, *self.rnn.parameters())
+        if any(p.is_inference() for p in params):  # no version counter: nothing to key a cache on
+            return self._fold(params)
+        versions = tuple(p._version for p in params)
+        cached = self._folded  # (params, versions, rnn); the params are kept so their ids stay theirs
+        if cached is not None and cached[1] == versions and all(c is p for c, p in zip(cached[0], params)):
+            return cached[2]
+        self._folded = (params, versions, self._fold(params))
+        return self._folded[2]
+
+    def _fold(self, params) -> nn.LSTM:
+        a_w, a_b, r = params[0], params[1], self.rnn
+        rnn = nn.LSTM(r.input_size, r.hidden_size, r.num_layers, batch_first=True, bidirectional=True,
+                      dropout=r.dropout, device="meta").eval()
+        with torch.inference_mode(False), torch.no_grad():
+            for name, weight in r.named_parameters():
+                if name.startswith("weight_ih_l0"):  # weight_ih_l0 and weight_ih_l0_reverse
+                    weight = weight @ a_w
+                elif name.startswith("bias_ih_l0"):
+                    weight = torch.addmv(weight, getattr(r, name.replace("bias", "weight")), a_b)
+                setattr(rnn, name, nn.Parameter(weight, requires_grad=False))
+        return rnn
 
     # --- predict ----------------------------------------------------------------------------------------
 

@@ -37,15 +37,15 @@ def test_bench_json_records_everything(bench_json):
     assert len(ladder) == len(load_patches())
     assert all("counters" in b["extra_info"] for b in ladder)
     assert {b["extra_info"]["name"] for b in data["benchmarks"] if b["extra_info"]["kind"] == "floor"} == \
-        {"floor-unpadded", "floor-padded"}
+        {"floor-unpadded", "floor-folded", "floor-padded"}
 
 
 def test_report_renders_every_table_deterministically(bench_json, tmp_path):
     assert main(["report", str(bench_json), "--out", str(tmp_path / "a")]) == 0
     assert main(["report", str(bench_json), "--out", str(tmp_path / "b")]) == 0
-    first = (tmp_path / "a" / "cpu-tiny-legal.md").read_text()
-    assert first == (tmp_path / "b" / "cpu-tiny-legal.md").read_text()
-    assert (tmp_path / "a" / "cpu-tiny-legal-ladder.png").stat().st_size > 1000
+    first = (tmp_path / "a" / "cpu-tiny-legal-all.md").read_text()
+    assert first == (tmp_path / "b" / "cpu-tiny-legal-all.md").read_text()
+    assert (tmp_path / "a" / "cpu-tiny-legal-all-ladder.png").stat().st_size > 1000
     for heading in ("## The ladder", "## What each step removed", "## The compute floor", "## One-on",
                     "## Leave-one-out", "## Machine and versions", "## Workload and model",
                     "## Why the CPU gains are smaller"):

@@ -10,6 +10,7 @@ import threading
 
 import numpy as np
 import pytest
+import torch
 
 from fastner import Sentence, SequenceTagger, Switches
 from fastner.switches import PRESETS
@@ -222,3 +223,29 @@ def test_a_300000_character_word_is_linear_and_bounded(preset):
         timings[n] = time.perf_counter() - t0
         assert len(out[0]) == 1 and out[0].tokens[0].end == n and out[0].tokens[0].tag is not None
     assert timings[300_000] < 25 * timings[30_000] + 1.0
+
+
+def test_folded_reprojection_follows_weight_changes_and_is_not_saved():
+    """fold_reprojection caches W_ih A per model: an in-place change or a replaced weight must not be served
+    stale, and the folded copy is neither a submodule nor part of the saved state."""
+    fold = Switches.preset("fastest")
+    unfolded = fold.replace(fold_reprojection=False)
+    tagger = make_tagger(seed=4)
+    keys = set(tagger.state_dict())
+    tagger.predict(SENTENCES, switches=fold)
+    assert set(tagger.state_dict()) == keys and tagger._folded is not None
+    assert not any("folded" in name for name, _ in tagger.named_modules())
+    with torch.no_grad():
+        tagger.embedding2nn.weight.mul_(-0.5)
+        tagger.rnn.bias_ih_l0_reverse.add_(1.0)
+    assert_same(outputs(tagger.predict(SENTENCES, switches=fold)), outputs(tagger.predict(SENTENCES, switches=unfolded)))
+    tagger.embedding2nn.bias = torch.nn.Parameter(torch.randn_like(tagger.embedding2nn.bias))
+    assert_same(outputs(tagger.predict(SENTENCES, switches=fold)), outputs(tagger.predict(SENTENCES, switches=unfolded)))
+
+
+def test_folded_reprojection_keeps_gradients_when_they_are_enabled():
+    tagger = make_tagger(seed=4)
+    sentences = [Sentence(s) for s in SENTENCES[:3]]
+    feats, _ = tagger.features(sentences, Switches(fold_reprojection=True))
+    feats.sum().backward()
+    assert tagger.embedding2nn.weight.grad is not None and tagger.embedding2nn.weight.grad.abs().sum() > 0

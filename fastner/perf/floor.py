@@ -8,6 +8,8 @@ Two variants:
 - `unpadded`: batches as `fastest` forms them (sorted by characters), each char LM read in steps of
   SHRINK_STEP characters over the strings still running (< SHRINK_STEP padding per string);
   reprojection and BiLSTM on the real tokens only.
+- `folded`: `unpadded` with the reprojection folded into the BiLSTM's input weights (`fold_reprojection`):
+  the floor of fastner's own arithmetic, which no longer contains the reprojection's D x D product.
 - `padded`: batches as Flair forms them (sorted by tokens), each char LM over the batch padded to its
   longest string in chunks of `chars_per_chunk`, reprojection and output layer over the padded (B, T) grid.
 """
@@ -48,8 +50,8 @@ def _lm_grid(emb: CharLMEmbeddings, sentences: list[Sentence], device) -> tuple[
 
 def prepare_floor(tagger, sentences: list[Sentence], batch_size: int, variant: str) -> Callable[[], int]:
     """Build every input; return the timed function, which returns the character positions its LSTMs ran."""
-    if variant not in ("unpadded", "padded"):
-        raise ValueError(f"floor variant must be unpadded or padded, not {variant!r}")
+    if variant not in VARIANTS:
+        raise ValueError(f"floor variant must be one of {', '.join(VARIANTS)}, not {variant!r}")
     device = tagger.device
     todo = [s for s in sentences if len(s)]
     key = (lambda s: len(s.to_tokenized_string())) if variant == "unpadded" else len
@@ -62,8 +64,8 @@ def prepare_floor(tagger, sentences: list[Sentence], batch_size: int, variant: s
         lengths = [len(s) for s in batch]
         x = torch.randn(sum(lengths), tagger.embedding_dim, generator=generator).to(device)
         batches.append(_Batch([(e, *_lm_grid(e, batch, device)) for e in lms], x, lengths, Packing(lengths)))
-    run_lm = _lm_unpadded if variant == "unpadded" else _lm_padded
-    run_tagger = _tagger_unpadded if variant == "unpadded" else _tagger_padded
+    run_lm = _lm_padded if variant == "padded" else _lm_unpadded
+    run_tagger = VARIANTS[variant]
 
     def run() -> int:
         positions = 0
@@ -109,6 +111,12 @@ def _tagger_unpadded(tagger, b: _Batch) -> None:
     tagger.linear(out.data)
 
 
+def _tagger_folded(tagger, b: _Batch) -> None:
+    rnn = tagger._folded_rnn() if tagger.embedding2nn is not None else tagger.rnn  # built once, then cached
+    out, _ = rnn(b.packing.pack(b.x))
+    tagger.linear(out.data)
+
+
 def _tagger_padded(tagger, b: _Batch) -> None:
     x = b.packing.pad(b.x[b.packing.packed_to_token.to(b.x.device)])  # (B, T, D), zeros in the padding
     if tagger.embedding2nn is not None:
@@ -116,3 +124,6 @@ def _tagger_padded(tagger, b: _Batch) -> None:
     packed = pack_padded_sequence(x, b.lengths, batch_first=True, enforce_sorted=False)
     out, _ = pad_packed_sequence(tagger.rnn(packed)[0], batch_first=True)
     tagger.linear(out)
+
+
+VARIANTS = {"unpadded": _tagger_unpadded, "folded": _tagger_folded, "padded": _tagger_padded}
