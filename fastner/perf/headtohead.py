@@ -149,7 +149,8 @@ def render(data: dict) -> str:
               "The floor is the bare LSTM and linear compute of the same batches (`fastner/perf/floor.py`), "
               "the reprojection included; multiples are of that floor. The folded floor is the same work with "
               "the reprojection folded into the BiLSTM's input weights, the arithmetic `fastest` really does "
-              "(`fold_reprojection`): it is the floor fastest can approach. Targets from the issue: fastest at least 1.5x Flair 0.15.1 and within 1.15x of the floor.", ""]
+              "(`fold_reprojection`): it is the floor fastest can approach. "
+              "Targets from the issue: fastest at least 1.5x Flair 0.15.1 and within 1.15x of the floor.", ""]
     return "\n".join(lines)
 
 
