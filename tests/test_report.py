@@ -38,6 +38,14 @@ def test_bench_json_records_everything(bench_json):
     assert all("counters" in b["extra_info"] for b in ladder)
     assert {b["extra_info"]["name"] for b in data["benchmarks"] if b["extra_info"]["kind"] == "floor"} == \
         {"floor-unpadded", "floor-folded", "floor-padded"}
+    serving = {b["extra_info"]["name"]: b["extra_info"] for b in data["benchmarks"]
+               if b["extra_info"]["kind"] == "serving"}
+    assert set(serving) == {"baseline", "flair-0.4.4", "fastest"}
+    for info in serving.values():  # one latency per non-empty sentence; memory read on Linux
+        assert len(info["latencies"]) == info["n_sentences"] > 0 and min(info["latencies"]) > 0
+        assert info["peak_memory_mb"] is not None and info["peak_memory_mb"] >= 0
+    load = [b for b in data["benchmarks"] if b["extra_info"]["kind"] == "load"]
+    assert len(load) == 1 and load[0]["stats"]["rounds"] == 3 and load[0]["extra_info"]["model_mb"] > 0
 
 
 def test_report_renders_every_table_deterministically(bench_json, tmp_path):
@@ -46,9 +54,9 @@ def test_report_renders_every_table_deterministically(bench_json, tmp_path):
     first = (tmp_path / "a" / "cpu-tiny-legal-all.md").read_text()
     assert first == (tmp_path / "b" / "cpu-tiny-legal-all.md").read_text()
     assert (tmp_path / "a" / "cpu-tiny-legal-all-ladder.png").stat().st_size > 1000
-    for heading in ("## The ladder", "## What each step removed", "## The compute floor", "## One-on",
-                    "## Leave-one-out", "## Machine and versions", "## Workload and model",
-                    "## Why the CPU gains are smaller"):
+    for heading in ("## The ladder", "## Throughput, latency, memory, load time", "## What each step removed",
+                    "## The compute floor", "## One-on", "## Leave-one-out", "## Machine and versions",
+                    "## Workload and model", "## Why the CPU gains are smaller"):
         assert heading in first
     data = json.loads(bench_json.read_text())
     by_name = {b["extra_info"]["name"]: b for b in data["benchmarks"] if b["extra_info"].get("mode") == "ladder"}

@@ -11,6 +11,8 @@ import os
 from collections import defaultdict
 from pathlib import Path
 
+import numpy as np
+
 COUNTER_COLUMNS = [("torch_ops", "torch ops"), ("syncs", "host syncs"), ("h2d", "H2D copies"),
                    ("h2d_bytes", "H2D KB"), ("d2h", "D2H copies"), ("clone_cat_calls", "clone/cat calls"),
                    ("clone_cat_bytes", "clone/cat KB"), ("python_calls", "Python calls")]
@@ -123,6 +125,7 @@ class Report:
             *self.section_summary(),
             *self.section_machine(),
             *self.section_workload(),
+            *self.section_serving(),
             *self.section_ladder(),
             *self.section_counters(),
             *self.section_flair_ratio(),
@@ -257,6 +260,44 @@ class Report:
         lines += ["", f"Real Flair measured on a 2-core machine ({ref['source']}): 1 thread {ref['threads_1']}, "
                       f"2 threads {ref['threads_2']}.", ""]
         return lines
+
+    def section_serving(self) -> list[str]:
+        """Throughput per milestone, single-sentence latency, peak memory and model load time."""
+        stats = self.meta["workload_stats"] or {}
+        n_sent, n_docs = stats.get("n_sentences"), stats.get("n_documents")
+        lines = ["## Throughput, latency, memory, load time", "",
+                 "Throughput: the whole workload in mini-batches of "
+                 f"{self.meta['options']['batch_size']} (the ladder's medians). Latency: each non-empty sentence "
+                 "tagged alone (batch of one), after a warm-up pass that also checked its tags. Peak memory: "
+                 "above the level just before one predict over the whole workload (see `fastner/perf/serving.py` "
+                 "for how it is read).", "",
+                 "| configuration | tokens/s | sentences/s | documents/s | latency p50 ms | latency p95 ms | "
+                 "peak memory MiB |", "|---|---|---|---|---|---|---|"]
+        found = False
+        for name in ("baseline", "flair-0.4.4", "fastest"):
+            med = self.milestone_median(name)
+            serving = self.entries.get(("serving", name))
+            if not med and not serving:
+                continue
+            found = True
+            cells = [_int(self.n_tokens / med), _int(n_sent / med) if n_sent else "",
+                     f"{n_docs / med:,.2f}" if n_docs else ""] if med else ["", "", ""]
+            if serving:
+                info = serving["extra_info"]
+                ms = np.asarray(info["latencies"]) * 1000
+                peak = info["peak_memory_mb"]
+                cells += [f"{np.percentile(ms, 50):.1f}", f"{np.percentile(ms, 95):.1f}",
+                          f"{peak:,.0f}" if peak is not None else "n/a"]
+            else:
+                cells += ["", "", ""]
+            lines.append(f"| {name} | " + " | ".join(cells) + " |")
+        if not found:
+            return []
+        load = self.entries.get(("load", "load"))
+        if load:
+            lines += ["", f"Model load (`SequenceTagger.load`, {load['extra_info']['model_mb']:,.1f} MiB on disk): "
+                          f"{load['stats']['median']:.3f} s median of {load['stats']['rounds']}."]
+        return [*lines, ""]
 
     def section_floor(self) -> list[str]:
         floor = self.median("floor", "floor-unpadded")
