@@ -308,8 +308,8 @@ class Report:
                  "`fastner/perf/floor.py`): *unpadded* reads each character-LM string in 64-character steps "
                  "over the strings still running; *folded* is the same with the reprojection folded into the "
                  "BiLSTM's input weights (the arithmetic `fold_reprojection` leaves); *padded* pads each batch as "
-                 "Flair does. Multiples below are of the unpadded floor, the one the issue defines (with the "
-                 "reprojection): a configuration that folds it can go below 1.00x.", "",
+                 "Flair does. Multiples below are of the unpadded floor, which includes the reprojection: a "
+                 "configuration that folds it can go below 1.00x.", "",
                  "| | median s | tokens/s |", "|---|---|---|"]
         for key, label in (("floor-unpadded", "floor, unpadded"), ("floor-folded", "floor, unpadded, folded"),
                            ("floor-padded", "floor, padded as Flair")):
