@@ -18,3 +18,7 @@ def test_head_to_head_checks_parity_then_times_every_system(tmp_path):
     text = md_path.read_text()
     assert "| flair-0.15.1 |" in text and "| fastner fastest |" in text
     assert json_path.is_file()
+    for name in ("flair-0.15.1", "fastner fastest"):  # both profiled, the top functions rendered
+        top = data["profiles"][name]["top"]
+        assert top and top[0]["tottime"] > 0
+        assert f"### {name}: top functions" in text and f"`{top[0]['function']}`" in text

@@ -9,6 +9,8 @@ Needs the `flair` extra (flair==0.15.1, gensim).
 
 from __future__ import annotations
 
+import cProfile
+import pstats
 import tempfile
 import time
 from pathlib import Path
@@ -17,6 +19,7 @@ import numpy as np
 import torch
 
 from fastner.perf.floor import prepare_floor
+from fastner.perf.profile import top_functions
 from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
 from fastner.perf.workloads import load_workload
@@ -24,6 +27,7 @@ from fastner.switches import Switches
 from fastner.tagger import DEFAULT_CHARS, SIZES
 from fastner.text import Sentence
 
+PROFILE_ROWS = 12
 SYSTEMS = ("flair-0.15.1", "fastner flair-0.4.4", "fastner fastest", "floor (unpadded)", "floor (unpadded, folded)")
 
 
@@ -117,10 +121,20 @@ def run(workload: str = "legal", size: str = "cpu", rounds: int = 5, batch_size:
                 t0 = time.perf_counter()
                 calls[name]()
                 times[name].append(time.perf_counter() - t0)
+        profiles = {name: _profile(calls[name]) for name in ("flair-0.15.1", "fastner fastest")}  # after timing
     stats = wl.stats(lambda text: [t.text for t in Sentence(text)])
-    return {"kind": "head-to-head", "workload": wl.name, "size": size, "batch_size": batch_size, "rounds": rounds,
+    return {"kind": "head-to-head", "profiles": profiles,
+            "workload": wl.name, "size": size, "batch_size": batch_size, "rounds": rounds,
             "limit": limit, "n_tokens": n_tokens, "workload_stats": stats, "checks": checks, "times": times,
             "environment": {**environment(torch.device("cpu")), "flair": flair.__version__}}
+
+
+def _profile(call) -> dict:
+    """cProfile of one call (a separate run, after the timed rounds): total and top functions by own time."""
+    profiler = cProfile.Profile()
+    profiler.runcall(call)
+    stats = pstats.Stats(profiler)
+    return {"total_seconds": stats.total_tt, "top": top_functions(stats, PROFILE_ROWS)}
 
 
 def render(data: dict) -> str:
@@ -151,6 +165,17 @@ def render(data: dict) -> str:
               "the reprojection folded into the BiLSTM's input weights, the arithmetic `fastest` really does "
               "(`fold_reprojection`): it is the floor fastest can approach. "
               "Targets from the issue: fastest at least 1.5x Flair 0.15.1 and within 1.15x of the floor.", ""]
+    if data.get("profiles"):
+        lines += ["## Where the time goes", "",
+                  "One profiled run of each after the timed rounds (cProfile adds its own cost to every Python "
+                  "call, so shares of Python-heavy code are inflated). `torch.lstm` and `linear` are the "
+                  "compute; everything else is what fastner removed or shrank.", ""]
+    for name, profile in data.get("profiles", {}).items():
+        lines += [f"### {name}: top functions by own time (cProfile, {profile['total_seconds']:.2f} s profiled)",
+                  "", "| function | calls | own s | share |", "|---|---|---|---|"]
+        lines += [f"| `{f['function']}` | {f['ncalls']:,} | {f['tottime']:.3f} | {f['share']:.1%} |"
+                  for f in profile["top"]]
+        lines.append("")
     return "\n".join(lines)
 
 
