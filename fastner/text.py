@@ -8,6 +8,7 @@ refer to the original, un-cleaned string, so spans map back to it exactly.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -16,6 +17,14 @@ from segtok.tokenizer import split_contractions, word_tokenizer
 
 _ZERO_WIDTH = "\u200c\u200b\ufe0f\ufeff\u2028\u2029"
 _PROBLEM_CHARS = re.compile(f"[{_ZERO_WIDTH}\u0080-\u0099]")
+# Line and paragraph separators (besides \n and \r): words on either side are separate words.
+LINE_BREAKS = "\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
+# Format characters (Unicode category Cf: soft hyphen, zero-width joiners, bidi marks...) of the Basic
+# Multilingual Plane, and the tag characters: invisible, they never change what a word means.
+FORMAT_CHARS = "".join(chr(c) for c in range(0x10000) if unicodedata.category(chr(c)) == "Cf") + "\U000e0001"
+COMBINING_MARKS = "".join(chr(c) for c in range(0x10000) if unicodedata.combining(chr(c)))
+_NEEDS_NORMALIZING = re.compile(f"[{re.escape(FORMAT_CHARS + LINE_BREAKS)}\u0080-\u0099\U000e0020-\U000e007f]"
+                                f"|(?:^|\\s)[{re.escape(COMBINING_MARKS)}]")  # or a mark on nothing
 
 
 def _clean_char(char: str) -> str:
@@ -28,20 +37,79 @@ def _clean_char(char: str) -> str:
         return ""
 
 
-def clean_text(text: str) -> tuple[str, list[int] | None]:
-    """Flair's `_handle_problem_characters`, plus a map from each cleaned index to its original index.
+@dataclass(frozen=True)
+class OffsetMap:
+    """Where each character of a cleaned text came from: `text[starts[i]:ends[i]]` of the original text
+    (one original character, or a base letter and its combining marks composed into one)."""
 
-    The map is None when nothing changed (the common case, kept cheap).
+    starts: list[int]
+    ends: list[int]
+
+
+def clean_text(text: str, normalize: bool = True) -> tuple[str, OffsetMap | None]:
+    """The text the model reads, and where each of its characters came from (None when nothing changed,
+    the common case, kept cheap).
+
+    `normalize=False` is Flair's `_handle_problem_characters` exactly: zero-width characters removed, C1
+    controls read as Windows-1252. `normalize=True` (the default) reads what the text means, so that a name
+    is the same word however it was encoded: canonical composition (NFC: "e" + U+0301 -> "é"), format
+    characters removed (soft hyphen, zero-width joiner, bidi marks...), line and paragraph separators read
+    as spaces, combining marks that follow no letter dropped.
     """
+    if normalize:
+        if (text.isascii() or unicodedata.is_normalized("NFC", text)) and not _NEEDS_NORMALIZING.search(text):
+            return text, None
+        return _normalized(text)
     if _PROBLEM_CHARS.search(text) is None:
         return text, None
     cleaned: list[str] = []
-    origin: list[int] = []
+    starts: list[int] = []
     for i, char in enumerate(text):
         out = _clean_char(char) if _PROBLEM_CHARS.match(char) else char
         cleaned.append(out)
-        origin.extend([i] * len(out))
-    return "".join(cleaned), origin
+        starts.extend([i] * len(out))
+    return "".join(cleaned), OffsetMap(starts, [i + 1 for i in starts])
+
+
+def normalized_text(text: str) -> str:
+    """The text as the model reads it (`clean_text` with normalization), without the offset map."""
+    return clean_text(text)[0]
+
+
+def _normalized(text: str) -> tuple[str, OffsetMap]:
+    """`clean_text(text, normalize=True)` when there is something to change."""
+    cleaned: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    i, n = 0, len(text)
+    while i < n:
+        char = text[i]
+        j = i + 1
+        if char in LINE_BREAKS:
+            out = " "
+        elif char in FORMAT_CHARS or "\U000e0020" <= char <= "\U000e007f":
+            out = ""
+        elif unicodedata.combining(char):
+            out = ""  # a mark on nothing: after a space, a removed character or at the start
+        elif "\x80" <= char <= "\x99":
+            out = _clean_char(char)
+        elif char.isspace():
+            out = char
+        else:
+            while j < n and (unicodedata.combining(text[j]) or _is_jamo_tail(text[j])):
+                j += 1  # the marks of this character, composed with it
+            out = unicodedata.normalize("NFC", text[i:j]) if j > i + 1 else char
+        for c in out:
+            cleaned.append(c)
+            starts.append(i)
+            ends.append(j)
+        i = j
+    return "".join(cleaned), OffsetMap(starts, ends)
+
+
+def _is_jamo_tail(char: str) -> bool:
+    """A Hangul vowel or final consonant jamo (NFC composes it with the syllable before it)."""
+    return "\u1160" <= char <= "\u11ff"
 
 
 def segtok_words(text: str) -> list[str]:
@@ -100,12 +168,16 @@ class Sentence:
     `Sentence("M. Dupont ...")` tokenizes with Flair 0.15's default (segtok); `Sentence(["M.", "Dupont"])`
     takes the words as given (joined by single spaces to make the text, as Flair does);
     `tokenizer=` accepts any `str -> list[str]` callable whose words appear in order in the text.
+    The tokenizer reads `clean_text(text, normalize)`: by default the text as it means (NFC, no soft
+    hyphens or zero-width characters); `normalize=False` reads it exactly as Flair 0.15 does. Offsets
+    always point into `text` as given.
     """
 
-    def __init__(self, text: str | Sequence[str], tokenizer: Callable[[str], list[str]] | None = None) -> None:
+    def __init__(self, text: str | Sequence[str], tokenizer: Callable[[str], list[str]] | None = None,
+                 normalize: bool = True) -> None:
         if isinstance(text, str):
             self.text = text
-            cleaned, origin = clean_text(text)
+            cleaned, origin = clean_text(text, normalize)
             words = (tokenizer or segtok_words)(cleaned)
         elif isinstance(text, Sequence) and all(isinstance(w, str) for w in text):
             words = list(text)
@@ -150,7 +222,7 @@ class Sentence:
         ]
 
 
-def _locate(words: list[str], text: str, origin: list[int] | None) -> list[Token]:
+def _locate(words: list[str], text: str, origin: OffsetMap | None) -> list[Token]:
     """Find each word in `text` left to right (Flair's `text.index(word, offset)`); map to original offsets."""
     tokens: list[Token] = []
     offset = 0
@@ -163,8 +235,9 @@ def _locate(words: list[str], text: str, origin: list[int] | None) -> list[Token
             start = min(offset, n)
         end = offset = min(start + len(word), n)
         if origin is not None:  # cleaned offsets -> offsets in the text the user gave
-            first = origin[start] if start < n else (origin[-1] + 1 if origin else 0)
-            start, end = first, (origin[end - 1] + 1 if end > start else first)
+            past_end = origin.ends[-1] if origin.ends else 0
+            first = origin.starts[start] if start < n else past_end
+            start, end = first, (origin.ends[end - 1] if end > start else first)
         tokens.append(Token(word, start, end))
     return tokens
 

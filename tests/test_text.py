@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 import pytest
 
@@ -27,10 +28,11 @@ def test_tokens_map_back_to_the_original_text(text):
 
 def test_flair_cleanup_of_problem_characters_keeps_original_offsets():
     text = "a\u200bb \x92quote\x92 c\x81d"  # zero-width space; cp1252 right quote; \x81 has no cp1252 char
-    cleaned, origin = clean_text(text)
-    assert cleaned == "ab \u2019quote\u2019 cd"
-    assert len(origin) == len(cleaned)
-    sentence = Sentence(text)
+    for normalize in (False, True):
+        cleaned, origin = clean_text(text, normalize)
+        assert cleaned == "ab \u2019quote\u2019 cd"
+        assert len(origin.starts) == len(origin.ends) == len(cleaned)
+    sentence = Sentence(text, normalize=False)
     for token in sentence:
         assert text[token.start:token.end].replace("\u200b", "").replace("\x81", "") == \
             token.text.replace("\u2019", "\x92")
@@ -83,3 +85,46 @@ def test_bioes_spans_follow_flair(tags, want):
     assert [g[:3] for g in got] == want
     for first, last, _, score in got:
         assert score == pytest.approx(sum(scores[first:last + 1]) / (last - first + 1))
+
+
+# --- Unicode forms: the model reads what the text means, offsets stay in the text as given ------------------
+
+NAMES = "M. René Dupont et Mme Hélène Martin-Lefèvre, Zoë Ngô Thị Hương."
+
+
+def _forms(text: str) -> dict[str, str]:
+    nfd = unicodedata.normalize("NFD", text)
+    return {
+        "nfd": nfd,
+        "soft hyphens": text.replace("René", "Re\u00adné").replace("Martin", "Mar\u00adtin"),
+        "zero-width joiners": text.replace("Hélène", "Hé\u200dlè\u2060ne").replace("Dupont", "Du\u200cpont"),
+        "bidi marks": text.replace("Zoë", "\u200eZoë\u200f"),
+        "mixed": nfd[:20] + text[len(unicodedata.normalize("NFC", nfd[:20])):],
+    }
+
+
+@pytest.mark.parametrize("form", list(_forms(NAMES)))
+def test_unicode_forms_give_the_same_words_as_nfc(form):
+    text = _forms(NAMES)[form]
+    reference = Sentence(NAMES)
+    sentence = Sentence(text)
+    assert [t.text for t in sentence] == [t.text for t in reference]
+    for token, ref in zip(sentence, reference, strict=True):  # each token covers its whole original spelling
+        original = text[token.start:token.end]
+        assert unicodedata.normalize("NFC", "".join(c for c in original if unicodedata.category(c) != "Cf")) == ref.text
+    assert Sentence(text, normalize=False).to_tokenized_string() != reference.to_tokenized_string() or form == "mixed"
+
+
+def test_separators_split_words_and_lone_marks_are_no_words():
+    text = "Durand\u2029Dupont\x0cMartin\u2028Lyon \u0301 fin\x85ici"
+    sentence = Sentence(text)
+    assert [t.text for t in sentence] == ["Durand", "Dupont", "Martin", "Lyon", "fin", "ici"]
+    assert all(not set(text[t.start:t.end]) & set("\u2028\u2029\x0c\x85") for t in sentence)
+    assert [t.text for t in Sentence("\u0301")] == []
+
+
+def test_nfc_text_is_left_alone_and_cheap():
+    text = "Cour d'appel de Besançon, arrêt n° 12 — Mme Hélène Müller, née à Orléans."
+    cleaned, origin = clean_text(text)
+    assert cleaned == text and origin is None
+    assert clean_text("plain ascii", True) == ("plain ascii", None)

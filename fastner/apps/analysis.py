@@ -14,6 +14,8 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fastner.text import normalized_text
+
 PERSON_LABELS = frozenset({"PERS", "PER", "PERSON", "JUDGE_CLERK", "LAWYER"})
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
 _BIRTH_BEFORE = re.compile(
@@ -26,8 +28,9 @@ def is_person(label: str) -> bool:
 
 
 def normalize(text: str) -> str:
-    """The key under which mentions count as the same string: whitespace collapsed, case folded."""
-    return " ".join(text.split()).casefold()
+    """The key under which mentions count as the same string: read as the model reads it (NFC, no soft
+    hyphens or zero-width characters), whitespace collapsed, case folded."""
+    return " ".join(normalized_text(text).split()).casefold()
 
 
 def strip_accents(text: str) -> str:
@@ -71,7 +74,7 @@ class EntityTable:
         if idx is None:
             idx = self.index[key] = len(self.label)
             self.label.append(label)
-            self.text.append(" ".join(text.split()))
+            self.text.append(" ".join(normalized_text(text).split()))
             self.count.append(0)
             self.first.append(start)
             self.flags.append(0)

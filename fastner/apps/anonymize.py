@@ -36,10 +36,13 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
 from fastner.apps.analysis import BIRTH, EntityTable, SpanStore, is_birth_date, is_person, n_letters
+from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
 STRATEGIES = ("placeholder", "numbered", "cassation", "initials", "fake")
 DEFAULT_TYPES = ("PERS", "ADDRESS")
-_WORD = re.compile(r"\w+")
+# a word: letters and digits, with the combining marks and invisible format characters inside it (a name
+# decomposed (NFD) or with a soft hyphen is still one word, compared in its NFC form: `_fold`)
+_WORD = re.compile(f"\\w[\\w{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]*")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _HYPHENS = "-‐‑"
 _NOT_SURNAMES = frozenset((
@@ -71,13 +74,18 @@ def _sep(text: str) -> str:
     return " ".join(text.split()) if text.strip() else " "
 
 
+def _fold(word: str) -> str:
+    """The form under which two spellings of a word are the same word: NFC, no format characters, case folded."""
+    return (word if word.isascii() else normalized_text(word)).casefold()
+
+
 def make_entry(text: str, entity: int, label: str, part: bool = False) -> Entry | None:
     words = list(_WORD.finditer(text))
     if not words:
         return None
     seps = tuple(_sep(text[a.end():b.start()]) for a, b in itertools.pairwise(words))
     first = words[0].group()
-    return Entry(tuple(w.group().casefold() for w in words), seps, entity, label, first[:1].isupper(), part)
+    return Entry(tuple(_fold(w.group()) for w in words), seps, entity, label, first[:1].isupper(), part)
 
 
 class Dictionary:
@@ -109,7 +117,7 @@ class Dictionary:
         for word in _WORD.finditer(text):
             if word.start() < resume:
                 continue
-            candidates = self.by_first.get(word.group().casefold())
+            candidates = self.by_first.get(_fold(word.group()))
             if not candidates:
                 continue
             start = word.start()
@@ -132,7 +140,7 @@ class Dictionary:
             following = _WORD.search(text, previous.end())
             if following is None or following.start() - previous.end() > 8:
                 return -1
-            if following.group().casefold() != entry.words[k]:
+            if _fold(following.group()) != entry.words[k]:
                 return -1
             if _sep(text[previous.end():following.start()]) != entry.seps[k - 1]:
                 return -1

@@ -25,6 +25,8 @@ from typing import BinaryIO
 
 from segtok.segmenter import split_single
 
+from fastner.text import LINE_BREAKS
+
 BLOCK = 1 << 18  # bytes read at a time
 MAX_SENTENCE_CHARS = 10_000  # longer sentences are cut at a space: bounded tagger memory
 LINE_LIMIT = 1 << 18  # a line longer than this is segmented before its end is read
@@ -276,10 +278,14 @@ _ABBREVIATION_END = re.compile(
     r"plén|ch|mixte|spéc|préc|réf|obs|not|ord|c|C|sect|anc)\.$")
 
 
+_LINE_END = re.compile(f"[\n\r{LINE_BREAKS}]")
+
+
 def _split_lines(block: str) -> Iterator[str]:
     """segtok's `split_single`, one line at a time: the same sentences (it never crosses a line end), and
-    several times faster than on a whole block (its regular expressions rescan long spans)."""
-    for line in block.split("\n"):
+    several times faster than on a whole block (its regular expressions rescan long spans). Any line or
+    paragraph separator (form feed, U+2028, U+2029...) ends a line, so no sentence, and no span, crosses one."""
+    for line in _LINE_END.split(block):
         if line and not line.isspace():
             yield from split_single(line)
 
@@ -296,12 +302,12 @@ def _segment(text: str, begin: int, end: int, base: int, max_chars: int) -> Iter
         start = block.find(sentence, pos)
         if start < 0:  # never seen: segtok's sentences are substrings; keep the rest of the line then
             start = pos + (len(block[pos:]) - len(block[pos:].lstrip()))
-            line_end = block.find("\n", start)
-            sentence = block[start:len(block) if line_end < 0 else line_end].rstrip()
+            line_end = _LINE_END.search(block, start)
+            sentence = block[start:len(block) if line_end is None else line_end.start()].rstrip()
             if not sentence:
                 continue
         stop = start + len(sentence)
-        if located and "\n" not in block[located[-1][1]:start] and _ABBREVIATION_END.search(
+        if located and not _LINE_END.search(block, located[-1][1], start) and _ABBREVIATION_END.search(
                 block[max(located[-1][0], located[-1][1] - 8):located[-1][1]]):
             located[-1][1] = stop  # "M." + "Dupont ...": one sentence
         else:
