@@ -128,4 +128,4 @@ def _run(args, mode: str) -> int:
     except UsageError as err:
         print(f"fastner {mode}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
-    return EXIT_FAILED if report.failed else EXIT_OK
+    return EXIT_FAILED if report.failed or report.summary_error else EXIT_OK

@@ -335,8 +335,13 @@ def _cut_long(text: str, start: int, stop: int, base: int, max_chars: int) -> It
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
 
+NAME_BYTES = 200  # a document id's last component is cut to this many UTF-8 bytes (+ a hash): with the
+# longest output suffix (".review.json") and a "~N" it stays under the usual 255-byte limit of a file name
+
+
 class _Ids:
-    """Unique document ids: `name`, then `name~2`, `name~3`... for later documents with the same id."""
+    """Unique document ids: `name`, then `name~2`, `name~3`... for later documents with the same id. A name
+    too long for the file system once an output suffix is added is cut, with a hash of the whole name."""
 
     def __init__(self) -> None:
         self.seen: set[str] = set(RESERVED_IDS)
@@ -344,7 +349,7 @@ class _Ids:
     def unique(self, doc_id: str) -> str:
         doc_id = _UNSAFE.sub("_", doc_id).strip("/") or "document"
         parts = [p if p not in ("", ".", "..") else "_" for p in doc_id.split("/")]
-        doc_id = "/".join(parts)
+        doc_id = "/".join([*parts[:-1], _fit(parts[-1])])
         candidate, n = doc_id, 1
         while candidate.casefold() in self.seen:
             n += 1
@@ -353,27 +358,90 @@ class _Ids:
         return candidate
 
 
+def _fit(name: str) -> str:
+    """`name` if it has at most NAME_BYTES UTF-8 bytes, else its longest prefix that fits with `~` + 10 hex
+    digits of its hash (so two long names that share a prefix stay two names)."""
+    data = name.encode("utf-8", "surrogatepass")
+    if len(data) <= NAME_BYTES:
+        return name
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    head = data[:NAME_BYTES - 11].decode("utf-8", "ignore")  # a cut character is dropped whole
+    return f"{head}~{digest}"
+
+
 def _doc_id(relative: str) -> str:
     return relative[:-4] if relative.lower().endswith(".txt") else relative
 
 
-def _walk(top: Path, exclude: Path | None) -> Iterator[Path]:
-    """`.txt` files under `top`, recursively, sorted, hidden files and directories and `exclude` skipped."""
-    exclude_real = os.path.realpath(exclude) if exclude is not None else None
-    for dirpath, dirnames, filenames in os.walk(top):
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith(".")
-                             and os.path.realpath(os.path.join(dirpath, d)) != exclude_real)
+@dataclass(frozen=True)
+class SkippedLink:
+    """A symbolic link met in an input directory and not followed: its path and why."""
+
+    path: str
+    reason: str  # "outside the input", "broken", "already walked" (a loop, or a second way to one directory)
+
+
+def _inside(path: str, top: str) -> bool:
+    return path == top or path.startswith(top.rstrip(os.sep) + os.sep)
+
+
+def _walk(top: Path, skipped: list[SkippedLink] | None = None) -> Iterator[Path]:
+    """`.txt` files under `top`, recursively, sorted; hidden files and directories skipped.
+
+    Symbolic links (to files or directories) are followed only when they point inside `top` itself
+    (resolved), and a directory is never entered twice (a loop of links ends); any other link is reported
+    in `skipped`. So nothing outside the directory the user named is read, and nothing is skipped without
+    a word (hidden files and names without `.txt` aside).
+    """
+    top_real = os.path.realpath(top)
+    entered = {top_real}
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=True):
+        kept = []
+        # directories first, then links to directories: a directory is walked where it is, not through a link
+        for d in sorted(dirnames, key=lambda d: (os.path.islink(os.path.join(dirpath, d)), d)):
+            if d.startswith("."):
+                continue
+            full = os.path.join(dirpath, d)
+            real = os.path.realpath(full)
+            problem = _link_problem(full, real, top_real) if os.path.islink(full) else None
+            if problem is None and real in entered:
+                problem = "already walked"
+            if problem is not None:
+                if skipped is not None:
+                    skipped.append(SkippedLink(full, problem))
+                continue
+            entered.add(real)
+            kept.append(d)
+        dirnames[:] = sorted(kept)
         for name in sorted(filenames):
-            if not name.startswith(".") and name.lower().endswith(".txt"):
-                yield Path(dirpath) / name
+            if name.startswith(".") or not name.lower().endswith(".txt"):
+                continue
+            full = os.path.join(dirpath, name)
+            if os.path.islink(full):
+                problem = _link_problem(full, os.path.realpath(full), top_real)
+                if problem is not None:
+                    if skipped is not None:
+                        skipped.append(SkippedLink(full, problem))
+                    continue
+            yield Path(full)
 
 
-def iter_sources(inputs: Iterable[str], exclude: Path | None = None,
-                 stdin: BinaryIO | None = None) -> Iterator[Source]:
-    """The documents named by `inputs`: files (any name), directories (their `.txt` files, recursively,
-    in sorted order) and `-` (standard input, one document). Ids: a file's name without `.txt`, a
-    directory's files' paths relative to it; repeated ids get `~2`, `~3`... A path that does not exist
-    is yielded too (reading it fails with `not_found`), so it is reported with the other failures."""
+def _link_problem(path: str, real: str, top_real: str) -> str | None:
+    """Why the link at `path` (resolving to `real`) is not followed, or None."""
+    if not os.path.exists(path):
+        return "broken"
+    if not _inside(real, top_real):
+        return "outside the input"
+    return None
+
+
+def iter_sources(inputs: Iterable[str], stdin: BinaryIO | None = None,
+                 skipped: list[SkippedLink] | None = None) -> Iterator[Source]:
+    """The documents named by `inputs`: files (any name; a link named on the command line is followed),
+    directories (their `.txt` files, recursively, in sorted order; see `_walk` for links) and `-` (standard
+    input, one document). Ids: a file's name without `.txt`, a directory's files' paths relative to it;
+    repeated ids get `~2`, `~3`... A path that does not exist is yielded too (reading it fails with
+    `not_found`), so it is reported with the other failures. Links not followed are added to `skipped`."""
     ids = _Ids()
     for item in inputs:
         if item == "-":
@@ -381,19 +449,19 @@ def iter_sources(inputs: Iterable[str], exclude: Path | None = None,
             continue
         path = Path(item)
         if path.is_dir():
-            for file in _walk(path, exclude):
+            for file in _walk(path, skipped):
                 yield Source(ids.unique(_doc_id(file.relative_to(path).as_posix())), file, str(file))
         else:
             yield Source(ids.unique(_doc_id(path.name)), path, item)
 
 
-def count_sources(inputs: Iterable[str], exclude: Path | None = None) -> int:
+def count_sources(inputs: Iterable[str]) -> int:
     """How many documents `iter_sources` will yield (a walk of the directories, nothing read)."""
     total = 0
     for item in inputs:
         path = Path(item)
         if item != "-" and path.is_dir():
-            total += sum(1 for _ in _walk(path, exclude))
+            total += sum(1 for _ in _walk(path))
         else:
             total += 1
     return total

@@ -27,6 +27,7 @@ from fastner.apps.documents import (
     DEFAULT_MAX_BYTES,
     MAX_SENTENCE_CHARS,
     DocumentError,
+    SkippedLink,
     Source,
     count_sources,
     inspect,
@@ -375,23 +376,27 @@ class RunReport:
     tokens: int
     seconds: float
     review: dict[str, Any] | None
-
-    @property
-    def exit_code(self) -> int:
-        return 1 if self.failed else 0
+    skipped_links: list[SkippedLink] = field(default_factory=list)
+    summary_error: str | None = None  # summary.json could not be written (the documents are done)
 
 
 def check_paths(inputs: list[str], out: Path) -> None:
-    """Refuse an output directory that is an input directory or holds an input file (outputs would
-    overwrite or mix with inputs)."""
+    """Refuse an output directory that overlaps the inputs, either way round: the same directory, inside an
+    input directory, holding an input directory, or holding an input file at any depth (paths resolved, so
+    links count). Outputs would overwrite inputs, or become inputs of the next run."""
     out_real = out.resolve()
     for item in inputs:
         if item == "-":
             continue
-        path = Path(item)
-        if path.is_dir() and path.resolve() == out_real:
-            raise UsageError(f"--out {out} is also an input directory: choose another output directory")
-        if path.is_file() and path.resolve().parent == out_real:
+        path = Path(item).resolve()
+        if path.is_dir():
+            if path == out_real:
+                raise UsageError(f"--out {out} is also the input directory {item}: choose another output directory")
+            if path in out_real.parents:
+                raise UsageError(f"--out {out} is inside the input directory {item}: choose a directory outside it")
+            if out_real in path.parents:
+                raise UsageError(f"--out {out} holds the input directory {item}: choose another output directory")
+        elif out_real == path or out_real in path.parents:
             raise UsageError(f"--out {out} holds the input {item}: choose another output directory")
 
 
@@ -409,7 +414,7 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
     check_paths(inputs, out)
     started = time.perf_counter()
     with RunDir(out, fsync=settings.fsync) as run:
-        total = count_sources(inputs, exclude=out)
+        total = count_sources(inputs)
         progress = Progress(total, settings.mode, enabled=not quiet, stream=stderr)
         engine = Engine(tagger, settings, model_id, progress=progress)
         fingerprint = settings.fingerprint()
@@ -422,10 +427,11 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
 
         engine.on_commit = commit
         engine.on_error = run.error
+        links: list[SkippedLink] = []
 
         def jobs() -> Iterator[Job]:
             nonlocal skipped
-            for source in iter_sources(inputs, exclude=out, stdin=stdin):
+            for source in iter_sources(inputs, stdin=stdin, skipped=links):
                 try:
                     found = inspect(source, settings.max_bytes)
                 except DocumentError as err:
@@ -461,15 +467,20 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
         seconds = time.perf_counter() - started
         failures = Counter(f["reason"] for f in engine.failures)
         report = RunReport(engine.n_done, skipped, len(engine.failures), failures, engine.n_sentences,
-                           engine.n_tokens, seconds, engine.review_summary.to_dict() if settings.review else None)
-        run.write_summary({
-            "command": settings.mode, "model": model_id, "inputs": inputs, "settings": settings.fingerprint(),
-            "documents": {"total": total, "done": report.done, "skipped": skipped, "failed": report.failed},
-            "failed_by_reason": dict(failures), "sentences": report.sentences, "tokens": report.tokens,
-            "seconds": round(seconds, 3), "documents_per_s": round(report.done / seconds, 2) if seconds else None,
-            "tokens_per_s": round(report.tokens / seconds, 1) if seconds else None, "review": report.review,
-        })
-    if not quiet or report.failed:
+                           engine.n_tokens, seconds, engine.review_summary.to_dict() if settings.review else None,
+                           links)
+        try:
+            run.write_summary({
+                "command": settings.mode, "model": model_id, "inputs": inputs, "settings": settings.fingerprint(),
+                "documents": {"total": total, "done": report.done, "skipped": skipped, "failed": report.failed},
+                "failed_by_reason": dict(failures), "sentences": report.sentences, "tokens": report.tokens,
+                "seconds": round(seconds, 3), "documents_per_s": round(report.done / seconds, 2) if seconds else None,
+                "tokens_per_s": round(report.tokens / seconds, 1) if seconds else None, "review": report.review,
+                "skipped_links": [{"path": link.path, "reason": link.reason} for link in links],
+            })
+        except OSError as err:
+            report.summary_error = f"{err.filename or out}: {err.strerror or err}"
+    if not quiet or report.failed or report.skipped_links or report.summary_error:
         for line in summary_lines(report, out, settings):
             print(line, file=stderr)
     return report
@@ -483,6 +494,15 @@ def summary_lines(report: RunReport, out: Path, settings: Settings) -> list[str]
     rate = f"{report.done / report.seconds:.1f} docs/s, " if report.seconds else ""
     tok_rate = f"{report.tokens / report.seconds:,.0f} tokens/s" if report.seconds else ""
     lines.append(f"  {report.tokens:,} tokens in {report.seconds:.1f} s ({rate}{tok_rate}); output in {out}")
+    if report.skipped_links:
+        reasons = Counter(link.reason for link in report.skipped_links)
+        first = ", ".join(link.path for link in report.skipped_links[:3])
+        lines.append(f"  {len(report.skipped_links)} symbolic link(s) not followed ("
+                     + ", ".join(f"{reason} {n}" for reason, n in reasons.most_common())
+                     + f"), listed in {out / 'summary.json'}: {first}"
+                     + (", ..." if len(report.skipped_links) > 3 else ""))
+    if report.summary_error:
+        lines.append(f"  error: summary.json not written ({report.summary_error})")
     if report.review is not None and report.review["documents"]:
         r = report.review
         lines.append(f"  review: {r['documents_with_items']} of {r['documents']} document(s) have items to check: "

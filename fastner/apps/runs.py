@@ -7,7 +7,11 @@ Layout of an output directory:
   either the complete file or none (or the complete file of an earlier run);
 - `.fastner/manifest.jsonl`: one line per finished document, appended after all its files are in place:
   its id, the key (content hash x model id x output settings) and its files. A re-run skips a document
-  whose id has the same key and whose files all exist; anything else is done (again);
+  whose id has the same key and whose files all exist; anything else is done (again). Before its files
+  are moved, a document's `pending` line names them, so a kill between the two lines loses nothing;
+- fastner never writes over a file it did not create: a document whose output path holds a file that no
+  manifest line names fails with `output_exists`, and a commit that fails half-way (a name too long, a
+  full disk) takes back the files it had moved and fails the document, never leaving half of it;
 - `.fastner/lock`: held (flock) by the run in progress, so two runs never write the same directory;
 - `errors.jsonl`: the documents that failed in the last run, one JSON object each (id, path, reason,
   detail); `summary.json`: the last run's totals.
@@ -22,20 +26,31 @@ import json
 import os
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
+
+from fastner.apps.documents import DocumentError
 
 STATE_DIR = ".fastner"
 MANIFEST = "manifest.jsonl"
 ERRORS = "errors.jsonl"
 SUMMARY = "summary.json"
 SPILL_CHARS = 1 << 20  # an output file stays in memory until it holds this many characters
+OUTPUT_SUFFIXES = (".jsonl", ".conll", ".txt", ".review.json", ".html")  # a document's files: DOC + suffix
 
 
 class UsageError(Exception):
     """A problem with the command line or the output directory (exit code 2)."""
+
+
+def probe_writable(directory: Path) -> None:
+    """Raise `OSError` unless a file can be created (and removed) in `directory`."""
+    handle, name = tempfile.mkstemp(dir=directory, prefix=".fastner-probe-")
+    os.close(handle)
+    os.unlink(name)
 
 
 def write_atomic(path: Path, text: str, fsync: bool = False) -> None:
@@ -97,22 +112,27 @@ class SpillFile:
                 self.path.unlink()
 
 
+def _mask(suffixes: Iterable[str]) -> int:
+    """The bits of `suffixes` in OUTPUT_SUFFIXES (a suffix not there has no bit: never taken as fastner's)."""
+    return sum(1 << OUTPUT_SUFFIXES.index(suffix) for suffix in set(suffixes) if suffix in OUTPUT_SUFFIXES)
+
+
 class Output:
     """The files of one document in the making: temporary files, moved into place by `RunDir.commit`."""
 
     def __init__(self, run: RunDir, doc_id: str) -> None:
         self.run = run
         self.doc_id = doc_id
-        self.files: list[tuple[SpillFile, Path]] = []  # (temporary file, final path)
+        self.files: list[tuple[SpillFile, Path, str]] = []  # (temporary file, final path, suffix)
 
     def open(self, suffix: str) -> SpillFile:
         final = self.run.out / f"{self.doc_id}{suffix}"
         spill = SpillFile(self.run.tmp / f"{next(self.run.counter)}{suffix}")
-        self.files.append((spill, final))
+        self.files.append((spill, final, suffix))
         return spill
 
     def discard(self) -> None:
-        for spill, _ in self.files:
+        for spill, _, _ in self.files:
             spill.discard()
         self.files = []
 
@@ -126,16 +146,24 @@ class RunDir:
         self.state = self.out / STATE_DIR
         self.tmp = self.state / "tmp"
         self.counter = itertools.count()
-        self.done: dict[str, bytes] = {}  # id -> key of the finished outputs (compact: 100,000s of entries)
+        # id -> one byte (bit i: DOC + OUTPUT_SUFFIXES[i] was created by fastner) + the key of the finished
+        # outputs (empty while only pending); compact: 100,000s of entries
+        self.done: dict[str, bytes] = {}
         self._lock = self._manifest = self._errors = None
 
     def __enter__(self) -> RunDir:
         if self.out.exists() and not self.out.is_dir():
             raise UsageError(f"--out {self.out}: exists and is not a directory")
+        if not self.state.is_dir():
+            foreign = [name for name in (ERRORS, SUMMARY) if os.path.lexists(self.out / name)]
+            if foreign:
+                raise UsageError(f"--out {self.out}: holds {' and '.join(foreign)}, which fastner did not write "
+                                 "there (no .fastner/ state): choose another output directory")
         try:
             self.state.mkdir(parents=True, exist_ok=True)
+            probe_writable(self.out)
         except OSError as err:
-            raise UsageError(f"--out {self.out}: cannot create it ({err.strerror or err})") from None
+            raise UsageError(f"--out {self.out}: cannot write there ({err.strerror or err})") from None
         self._lock = open(self.state / "lock", "a+")
         try:
             import fcntl
@@ -170,8 +198,13 @@ class RunDir:
             for line in f:
                 try:
                     entry = json.loads(line)
-                    done[entry["id"]] = bytes.fromhex(entry["key"])
-                except (ValueError, KeyError, TypeError):
+                    doc_id = entry["id"]
+                    names = entry.get("pending") or entry.get("outputs") or []
+                    suffixes = [name[len(doc_id):] for name in names if name.startswith(doc_id)]
+                    previous = done.get(doc_id, b"\0")
+                    key = bytes.fromhex(entry["key"]) if "key" in entry else previous[1:]
+                    done[doc_id] = bytes([previous[0] | _mask(suffixes)]) + key
+                except (ValueError, KeyError, TypeError, AttributeError):
                     continue  # a line cut by a kill: that document is done again
         return done
 
@@ -188,22 +221,44 @@ class RunDir:
     def is_done(self, doc_id: str, key: str, suffixes: Iterable[str]) -> bool:
         """Whether `doc_id` was finished with this key and its files (`doc_id` + each suffix) are all there."""
         done = self.done.get(doc_id)
-        return done is not None and done == bytes.fromhex(key) and all(
+        return done is not None and done[1:] == bytes.fromhex(key) and all(
             (self.out / f"{doc_id}{suffix}").is_file() for suffix in suffixes)
 
     def output(self, doc_id: str) -> Output:
         return Output(self, doc_id)
 
     def commit(self, output: Output, key: str, meta: dict[str, Any] | None = None) -> None:
-        """Move every file of `output` into place, then record the document as done."""
-        names = []
-        for spill, final in output.files:
-            spill.close(self.fsync)
-            final.parent.mkdir(parents=True, exist_ok=True)
-            os.replace(spill.path, final)
-            names.append(final.relative_to(self.out).as_posix())
+        """Move every file of `output` into place, then record the document as done: all of its files or none.
+
+        Raises `DocumentError` (`output_exists`: a path holds a file fastner did not create; `unwritable`:
+        the file system refused) after taking back whatever this commit had moved.
+        """
+        names = [final.relative_to(self.out).as_posix() for _, final, _ in output.files]
+        previous = self.done.get(output.doc_id, b"\0")
+        for _, final, suffix in output.files:
+            if not previous[0] & _mask([suffix]) and os.path.lexists(final):
+                raise DocumentError("output_exists", f"{final} exists and was not written by fastner "
+                                                     "(move it away or choose another --out)")
+        self._record({"id": output.doc_id, "pending": names})
+        created = previous[0] | _mask([suffix for _, _, suffix in output.files])
+        self.done[output.doc_id] = bytes([created]) + previous[1:]
+        moved: list[Path] = []
+        try:
+            for spill, final, _ in output.files:
+                spill.close(self.fsync)
+                final.parent.mkdir(parents=True, exist_ok=True)
+                os.replace(spill.path, final)
+                moved.append(final)
+        except OSError as err:
+            for path in moved:  # take back this document's files: never half of a document
+                with contextlib.suppress(OSError):
+                    path.unlink()
+            raise DocumentError("unwritable", f"{err.filename or self.out}: {err.strerror or err}") from None
         output.files = []
-        entry = {"id": output.doc_id, "key": key, "outputs": names, **(meta or {})}
+        self._record({"id": output.doc_id, "key": key, "outputs": names, **(meta or {})})
+        self.done[output.doc_id] = bytes([created]) + bytes.fromhex(key)
+
+    def _record(self, entry: dict[str, Any]) -> None:
         self._manifest.write(json.dumps(entry, ensure_ascii=False) + "\n")
         self._manifest.flush()
         if self.fsync:
