@@ -7,6 +7,7 @@ Linear(2H, K) emissions (B, T, K) -> CRF Viterbi (or argmax) -> BIOES tags -> ch
 
 from __future__ import annotations
 
+import bisect
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -24,6 +25,8 @@ from fastner.switches import Switches
 from fastner.text import Sentence
 
 START_TAG, STOP_TAG = "<START>", "<STOP>"
+WINDOW_CHARS = 20_000  # a longer sentence (its tokenized string) is tagged in overlapping windows of this size
+WINDOW_CONTEXT = 1_000  # characters of context each side of the part of a window whose tags are kept
 
 
 @dataclass(frozen=True)
@@ -217,21 +220,27 @@ class SequenceTagger(nn.Module):
     # --- predict ----------------------------------------------------------------------------------------
 
     def predict(self, inputs: str | Sentence | Iterable[str | Sentence], mini_batch_size: int = 32,
-                switches: Switches | None = None) -> list[Sentence]:
+                switches: Switches | None = None, *, window_chars: int = WINDOW_CHARS) -> list[Sentence]:
         """Tag `inputs` (str, Sentence, or a list of them); returns the Sentences in input order.
 
         Strings are tokenized with the default tokenizer; Sentences are tagged in place. Empty or
         whitespace-only inputs come back with no tokens and no spans. `switches` defaults to `fastest`.
+        Memory is bounded whatever a sentence's length: a sentence whose tokenized string is longer than
+        `window_chars` is tagged in windows of at most that many characters, overlapping by WINDOW_CONTEXT
+        characters each side (whose tags are dropped), so each token is tagged with context on both sides;
+        a batch holds at most 3 x `window_chars` characters (and `mini_batch_size` sentences).
         """
         s = Switches.preset("fastest") if switches is None else switches
         if not isinstance(s, Switches):
             raise TypeError(f"switches must be a fastner.Switches, not {type(s).__name__}")
         if not isinstance(mini_batch_size, int) or isinstance(mini_batch_size, bool) or mini_batch_size < 1:
             raise ValueError(f"mini_batch_size must be a positive int, got {mini_batch_size!r}")
+        if not isinstance(window_chars, int) or window_chars < 4 * WINDOW_CONTEXT:
+            raise ValueError(f"window_chars must be an int of at least {4 * WINDOW_CONTEXT}, got {window_chars!r}")
         sentences = _as_sentences(inputs)
         grad_mode = torch.inference_mode if s.grad_mode == "inference_mode" else torch.no_grad
         with grad_mode():
-            todo = [x for x in sentences if len(x)]
+            todo, windowed = _windows([x for x in sentences if len(x)], window_chars)
             for x in sentences:
                 x.spans = []
                 if s.batch_build != "gather":
@@ -239,8 +248,7 @@ class SequenceTagger(nn.Module):
             by_chars = s.sort_by == "chars"
             todo.sort(key=(lambda x: len(x.to_tokenized_string())) if by_chars else len, reverse=True)
             decode = Decoder.prepare(self.transitions, self.start, self.stop, s)
-            for begin in range(0, len(todo), mini_batch_size):
-                batch = todo[begin: begin + mini_batch_size]
+            for batch in _batches(todo, mini_batch_size, 3 * window_chars):
                 feats, lengths = self.features(batch, s)  # (B, T, K)
                 for sentence, (ids, confs) in zip(batch, decode(feats, lengths)):
                     sentence.set_tags([self.tags[i] for i in ids], confs)
@@ -249,7 +257,63 @@ class SequenceTagger(nn.Module):
                         _clear_embeddings(sentence)
                 else:
                     _store_on_cpu(batch)
+            for sentence, parts in windowed:
+                tags: list[str] = []
+                scores: list[float] = []
+                for window, keep_from, keep_to in parts:
+                    tags += [t.tag for t in window.tokens[keep_from:keep_to]]
+                    scores += [t.score for t in window.tokens[keep_from:keep_to]]
+                sentence.set_tags(tags, scores)
         return sentences
+
+
+def _batches(todo: list[Sentence], size: int, max_chars: int) -> Iterable[list[Sentence]]:
+    """Consecutive batches of at most `size` sentences (Flair's mini-batches) and, so that memory stays
+    bounded whatever the sentences, of at most `max_chars` characters of tokenized strings (a batch holds one
+    sentence at least; ordinary batches of 32 sentences of a few hundred characters never reach the bound)."""
+    batch: list[Sentence] = []
+    chars = 0
+    for sentence in todo:
+        n = len(sentence.to_tokenized_string())
+        if batch and (len(batch) == size or chars + n > max_chars):
+            yield batch
+            batch, chars = [], 0
+        batch.append(sentence)
+        chars += n
+    if batch:
+        yield batch
+
+
+def _windows(sentences: list[Sentence], window_chars: int
+             ) -> tuple[list[Sentence], list[tuple[Sentence, list[tuple[Sentence, int, int]]]]]:
+    """The sentences to tag: each one whose tokenized string is longer than `window_chars` replaced by
+    windows (pre-tokenized Sentences of its tokens). Also, for each long sentence, its windows and the
+    range of each window's tokens whose tags it keeps (every token kept once, in order)."""
+    todo: list[Sentence] = []
+    windowed = []
+    for sentence in sentences:
+        if len(sentence.to_tokenized_string()) <= window_chars:
+            todo.append(sentence)
+            continue
+        starts, position = [], 0  # each token's offset in the tokenized string
+        for token in sentence.tokens:
+            starts.append(position)
+            position += len(token.text) + 1
+        parts = []
+        first = 0  # first token whose tags are not yet kept
+        n = len(sentence)
+        while first < n:
+            begin = bisect.bisect_left(starts, starts[first] - WINDOW_CONTEXT)
+            limit = starts[begin] + window_chars  # the window ends before this offset
+            end = max(bisect.bisect_right(starts, limit) - 1, first + 1)  # tokens [begin, end) fit (one at least)
+            # the last window keeps all its tokens; the others, those followed by WINDOW_CONTEXT characters
+            keep_to = n if end == n else max(bisect.bisect_right(starts, starts[end - 1] - WINDOW_CONTEXT), first + 1)
+            window = Sentence([t.text for t in sentence.tokens[begin:end]])
+            parts.append((window, first - begin, keep_to - begin))
+            todo.append(window)
+            first = keep_to
+        windowed.append((sentence, parts))
+    return todo, windowed
 
 
 def _as_sentences(inputs) -> list[Sentence]:

@@ -111,3 +111,22 @@ def test_decoder_object_dispatches_every_valid_combination(impl, device):
     out = decoder(torch.from_numpy(feats), lengths)
     for i, n in enumerate(lengths):
         assert _ids(out[i][0]) == brute_force(feats[i, :n].astype(np.float64), trans.astype(np.float64))[0]
+
+
+@pytest.mark.parametrize("length", [1200, 4000])
+def test_every_viterbi_agrees_at_any_length(length):
+    """Forward scores are shifted to a maximum of 0 at each step: float32 rounding no longer grows with the
+    length, so the four decoders (which add in different orders) agree on long sentences too."""
+    rng = np.random.default_rng(length)
+    k, start, stop = 22, 20, 21
+    feats = (rng.standard_normal((1, length, k)) * 6 + 3).astype(np.float32)  # trained-model-like emissions
+    trans = rng.standard_normal((k, k)).astype(np.float32)
+    trans[start, :] = -10000.0
+    trans[:, stop] = -10000.0
+    f, t = torch.from_numpy(feats), torch.from_numpy(trans)
+    reference_path, reference = viterbi_torch_loop(f[0], t, start, stop)
+    outputs = [viterbi_numpy_tile(feats[0], trans, start, stop), viterbi_numpy_broadcast(feats[0], trans, start, stop),
+               viterbi_batched(f, torch.tensor([length]), t, start, stop)[0]]
+    for path, confidences in outputs:
+        assert [int(p) for p in path] == [int(p) for p in reference_path]
+        np.testing.assert_allclose(confidences, reference, atol=1e-6)

@@ -251,3 +251,45 @@ def test_folded_reprojection_keeps_gradients_when_they_are_enabled():
     feats, _ = tagger.features(sentences, Switches(fold_reprojection=True))
     feats.sum().backward()
     assert tagger.embedding2nn.weight.grad is not None and tagger.embedding2nn.weight.grad.abs().sum() > 0
+
+
+# --- a sentence of any length: tagged in windows, memory bounded -------------------------------------------
+
+LONG = " ".join(SENTENCES[1] for _ in range(40))  # about 17,000 characters, 3,000 tokens
+
+
+def test_a_long_sentence_is_tagged_in_bounded_windows(monkeypatch):
+    tagger = make_tagger(seed=6)
+    seen: list[list[int]] = []
+    real_features = tagger.features
+
+    def features(batch, switches):
+        seen.append([len(x.to_tokenized_string()) for x in batch])
+        return real_features(batch, switches)
+
+    monkeypatch.setattr(tagger, "features", features)
+    (sentence,) = tagger.predict([LONG], window_chars=4000)
+    assert all(t.tag is not None and t.score is not None for t in sentence)
+    assert max(n for batch in seen for n in batch) <= 4000
+    assert max(sum(batch) for batch in seen) <= 3 * 4000
+    assert len(seen) >= 2
+    for span in sentence.spans:
+        assert LONG[span.start:span.end] == span.text
+    whole = tagger.predict([LONG], window_chars=10**6)[0]
+    agree = np.mean([a.tag == b.tag for a, b in zip(sentence, whole, strict=True)])
+    assert agree > 0.99  # the context each side of a window's kept part makes the cut almost invisible
+
+
+def test_windows_keep_the_switch_contract():
+    tagger = make_tagger(seed=7, rnn_layers=2, nout=5)
+    want = outputs(tagger.predict([LONG, *SENTENCES], switches=Switches.preset("baseline"), window_chars=4000))
+    for preset in ("flair-0.4.4", "fastest"):
+        got = outputs(tagger.predict([LONG, *SENTENCES], switches=Switches.preset(preset), window_chars=4000))
+        assert_same(got, want)
+
+
+def test_short_sentences_are_never_windowed():
+    tagger = make_tagger(seed=8)
+    assert outputs(tagger.predict(SENTENCES, window_chars=4000)) == outputs(tagger.predict(SENTENCES))
+    with pytest.raises(ValueError, match="window_chars"):
+        tagger.predict(SENTENCES, window_chars=100)
