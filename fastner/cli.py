@@ -159,11 +159,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     from fastner.apps.cli import register as register_apps
     from fastner.interop.cli import register as register_interop
+    from fastner.serve.cli import register as register_serve
     from fastner.train.cli import register as register_train
 
     register_train(sub)
     register_apps(sub)
     register_interop(sub)
+    register_serve(sub)
     return parser
 
 

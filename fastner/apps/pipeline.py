@@ -343,10 +343,13 @@ class Engine:
 # --- in memory -------------------------------------------------------------------------------------------
 
 def process_texts(texts: Iterable[str], tagger, settings: Settings | None = None, model_id: str = "memory",
-                  ids: Iterable[str] | None = None) -> list[DocResult]:
-    """Run the pipeline on texts in memory; each result's `files` holds what a run would write."""
+                  ids: Iterable[str] | None = None,
+                  on_error: Callable[[dict[str, Any]], None] | None = None) -> list[DocResult]:
+    """Run the pipeline on texts in memory; each result's `files` holds what a run would write.
+    `on_error` receives the record `fastner tag` writes to errors.jsonl for each document that fails."""
     settings = settings or Settings()
     engine = Engine(tagger, settings, model_id, keep_results=True)
+    engine.on_error = on_error
     id_iter = iter(ids) if ids is not None else None
 
     def jobs() -> Iterator[Job]:
