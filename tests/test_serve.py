@@ -470,3 +470,13 @@ def test_serve_options_are_the_issue_flags():
                                                         max_wait_ms=3.5, max_queue=4, max_chars=5, threads=6)
     assert ServeOptions.from_args(build_parser().parse_args(["serve"])) == ServeOptions()
     assert ServeOptions().host == "127.0.0.1" and ServeOptions().port == 8080
+
+
+def test_listening_sockets_name_tcp_so_answers_are_not_delayed():
+    from fastner.serve.app import listen
+
+    sock = listen("127.0.0.1", 0)  # asyncio sets TCP_NODELAY only on sockets whose protocol is IPPROTO_TCP
+    try:
+        assert sock.proto == socket.IPPROTO_TCP and sock.getsockname()[1] > 0
+    finally:
+        sock.close()

@@ -11,7 +11,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from fastner.serve.options import ServeOptions
+from fastner.serve.options import BenchSettings, ServeOptions, add_arguments, from_args
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXTRA_HINT = "install the serve extra: pip install 'fastner[serve]' (FastAPI and uvicorn)"
@@ -30,11 +30,7 @@ def register(subparsers) -> None:
                                           "documents, with batching and with --max-batch 1; every answer is "
                                           "checked against the pipeline run directly. Writes "
                                           "reports/data/serve-cpu.json and reports/serve-cpu.md.")
-    p.add_argument("--model", metavar="DIR", help="model directory (default: the bundled model)")
-    p.add_argument("--duration", type=float, default=6.0, help="measured seconds per single-sentence run (default 6)")
-    p.add_argument("--warmup", type=float, default=1.0, help="unmeasured seconds before each such run (default 1)")
-    p.add_argument("--clients", default="1,8,32", help="concurrent clients, comma-separated (default 1,8,32)")
-    p.add_argument("--threads", type=int, default=None, help="torch threads of the server and of the direct runs")
+    add_arguments(p, BenchSettings)
     p.add_argument("--out", default="reports", help="report directory (JSON under OUT/data/; default reports)")
     p.set_defaults(func=cmd_serve_bench)
 
@@ -78,12 +74,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_serve_bench(args: argparse.Namespace) -> int:
-    from fastner.serve.bench import BenchSettings, measure, write
+    from fastner.serve.bench import measure, write
 
     try:
-        clients = tuple(int(c) for c in args.clients.split(","))
-        settings = BenchSettings(duration_s=args.duration, warmup_s=args.warmup, clients=clients,
-                                 threads=args.threads, model=args.model)
+        settings = from_args(BenchSettings, args)
     except ValueError as err:
         return _usage("serve-bench", str(err))
     try:

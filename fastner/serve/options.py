@@ -1,36 +1,79 @@
-"""The settings of `fastner serve`, declared once: the dataclass fields carry the help text, and the
-command line is generated from them (as `Switches` is for the tagger)."""
+"""The settings of `fastner serve` (and of its benchmark), declared once: dataclass fields carry their help
+text, and the command line is generated from them (as `Switches` is for the tagger)."""
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
+_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "int | None": int}
 
 
-def _option(default: Any, help: str, metavar: str | None = None, choices: tuple | None = None) -> Any:
-    return field(default=default, metadata={"help": help, "metavar": metavar, "choices": choices})
+def option(default: Any, help: str, metavar: str | None = None, choices: tuple | None = None,
+           parse: Callable[[str], Any] | None = None, flag: str | None = None) -> Any:
+    """A settings field: `help` for `--help`; `parse` turns the flag's text into the value (default: the
+    field's type); `flag` overrides the flag name (default `--field-name`)."""
+    return field(default=default, metadata={"help": help, "metavar": metavar, "choices": choices, "parse": parse,
+                                            "flag": flag})
+
+
+def flag(f: dataclasses.Field) -> str:
+    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
+
+
+def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
+    """One flag per field of the dataclass `cls`, with the field's type, default and help."""
+    for f in dataclasses.fields(cls):
+        meta = f.metadata
+        kind = meta["parse"] or _TYPES.get(str(f.type), str)
+        shown = "" if f.default is None else f" (default {_text(f.default)})"
+        parser.add_argument(flag(f), dest=f.name, type=kind, default=f.default, metavar=meta["metavar"],
+                            choices=meta["choices"], help=meta["help"] + shown)
+
+
+def from_args(cls: type, args: argparse.Namespace) -> Any:
+    """The dataclass `cls` from the flags `add_arguments` parsed (its validation raises ValueError)."""
+    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+
+
+def command_line(prog: str, settings: Any) -> str:
+    """`prog` followed by the flags that give `settings` (fields at their default left out)."""
+    parts = [prog]
+    for f in dataclasses.fields(settings):
+        value = getattr(settings, f.name)
+        if value != f.default:
+            parts.append(f"{flag(f)} {_text(value)}")
+    return " ".join(parts)
+
+
+def _text(value: Any) -> str:
+    if value is None:  # the one optional field with another default: --threads (0: torch's default)
+        return "0"
+    if isinstance(value, tuple):
+        return ",".join(map(str, value))
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)
 class ServeOptions:
     """How one `fastner serve` process loads its model, listens, batches and refuses work."""
 
-    model: str | None = _option(None, "model directory (default: the bundled model)", "DIR")
-    host: str = _option("127.0.0.1", "address to listen on (loopback by default)", "HOST")
-    port: int = _option(8080, "TCP port (0: any free port, printed at start)", "PORT")
-    max_batch: int = _option(32, "most sentences in one predict mini-batch (1: no batching)", "N")
-    max_batch_tokens: int = _option(4096, "most tokens in one mini-batch (a batch always takes one sentence)", "N")
-    max_wait_ms: float = _option(10.0, "how long the first queued sentence waits for companions, at most, "
+    model: str | None = option(None, "model directory (default: the bundled model)", "DIR")
+    host: str = option("127.0.0.1", "address to listen on (loopback by default)", "HOST")
+    port: int = option(8080, "TCP port (0: any free port, printed at start)", "PORT")
+    max_batch: int = option(32, "most sentences in one predict mini-batch (1: no batching)", "N")
+    max_batch_tokens: int = option(4096, "most tokens in one mini-batch (a batch always takes one sentence)", "N")
+    max_wait_ms: float = option(10.0, "how long the first queued sentence waits for companions, at most, "
                                        "while other admitted requests are still being split into sentences", "MS")
-    max_queue: int = _option(256, "most requests admitted at once (queued or being tagged); "
+    max_queue: int = option(256, "most requests admitted at once (queued or being tagged); "
                                   "more get 429 with Retry-After", "N")
-    max_chars: int = _option(1_000_000, "most characters in one request (all its texts); more get 413", "N")
-    threads: int | None = _option(None, "torch CPU threads (default: torch's choice)", "N")
-    log_level: str = _option("info", "log level (requests are logged with ids, sizes and timings, never text)",
+    max_chars: int = option(1_000_000, "most characters in one request (all its texts); more get 413", "N")
+    threads: int | None = option(None, "torch CPU threads (default: torch's choice)", "N")
+    log_level: str = option("info", "log level (requests are logged with ids, sizes and timings, never text)",
                              choices=LOG_LEVELS)
 
     def __post_init__(self) -> None:
@@ -38,7 +81,7 @@ class ServeOptions:
         for name in positive:
             value = getattr(self, name)
             if not isinstance(value, int) or isinstance(value, bool) or value < 1:
-                raise ValueError(f"{self.flag(name)} must be a positive integer, got {value!r}")
+                raise ValueError(f"--{name.replace('_', '-')} must be a positive integer, got {value!r}")
         if self.threads is not None and (not isinstance(self.threads, int) or self.threads < 1):
             raise ValueError(f"--threads must be a positive integer, got {self.threads!r}")
         if not isinstance(self.port, int) or not 0 <= self.port <= 65535:
@@ -60,22 +103,56 @@ class ServeOptions:
         (a surrogate pair), plus room for the other fields."""
         return 12 * self.max_chars + 65_536
 
-    @staticmethod
-    def flag(name: str) -> str:
-        return "--" + name.replace("_", "-")
-
     @classmethod
     def add_arguments(cls, parser: argparse.ArgumentParser) -> None:
-        """One `--flag` per field, with the field's type, default and help."""
-        for f in dataclasses.fields(cls):
-            meta = f.metadata
-            kind = {"int": int, "float": float, "int | None": int}.get(str(f.type), str)
-            default = f.default
-            shown = "" if default is None else f" (default {default})"
-            parser.add_argument(cls.flag(f.name), dest=f.name, type=kind, default=default, metavar=meta["metavar"],
-                                choices=meta["choices"], help=meta["help"] + shown)
+        add_arguments(parser, cls)
 
     @classmethod
     def from_args(cls, args: argparse.Namespace) -> ServeOptions:
-        """The options parsed by `add_arguments` (ValueError names the field that is out of range)."""
-        return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
+        """The options parsed by `add_arguments` (ValueError names the flag that is out of range)."""
+        return from_args(cls, args)
+
+
+def _clients(text: str) -> tuple[int, ...]:
+    try:
+        return tuple(int(c) for c in text.split(","))
+    except ValueError:
+        raise ValueError(f"expected comma-separated integers, got {text!r}") from None
+
+
+def _threads(text: str) -> int | None:
+    return int(text) or None
+
+
+@dataclass(frozen=True)
+class BenchSettings:
+    """What `fastner serve-bench` runs (all recorded in the JSON; the command line is generated from it)."""
+
+    duration_s: float = option(6.0, "measured seconds per single-sentence run", "S", flag="--duration")
+    warmup_s: float = option(1.0, "unmeasured seconds before each single-sentence run", "S", flag="--warmup")
+    clients: tuple[int, ...] = option((1, 8, 32), "concurrent clients, comma-separated", "N,N", parse=_clients)
+    max_batch: int = option(32, "--max-batch of the batching server (the other has 1)", "N")
+    max_wait_ms: float = option(10.0, "--max-wait-ms of the servers", "MS")
+    doc_requests: int = option(4, "whole-document requests per run at least (max(clients, this))", "N")
+    compare_sentences: int = option(40, "sentences of the one-client comparison with a bare predict", "N")
+    overload_clients: int = option(64, "clients of the overload run", "N")
+    overload_queue: int = option(16, "--max-queue of the overload run's server", "N")
+    overload_s: float = option(4.0, "seconds of the overload run", "S", flag="--overload-seconds")
+    workload: str = option("legal", "legal, conll, or a path (see fastner bench)", "NAME")
+    threads: int | None = option(1, "torch threads of each server and of the direct predicts (1: with more, "
+                                    "processes sharing a few cores stall at OpenMP barriers; 0: torch's default)",
+                                 "N", parse=_threads)
+    model: str | None = option(None, "model directory (default: the bundled model)", "DIR")
+
+    def __post_init__(self) -> None:
+        if not self.clients or any(c < 1 for c in self.clients):
+            raise ValueError(f"--clients must be positive integers, got {self.clients}")
+        if not (self.duration_s > 0 and self.warmup_s >= 0 and self.overload_s > 0):
+            raise ValueError("--duration and --overload-seconds must be positive, --warmup at least 0")
+        for name in ("max_batch", "doc_requests", "compare_sentences", "overload_clients", "overload_queue"):
+            if getattr(self, name) < 1:
+                raise ValueError(f"--{name.replace('_', '-')} must be positive")
+        if self.threads is not None and self.threads < 1:
+            raise ValueError("--threads must be positive (0: torch's default)")
+        if self.overload_clients <= self.overload_queue:
+            raise ValueError("--overload-clients must exceed --overload-queue to overload the server")
