@@ -16,6 +16,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+import torch
 
 pytest.importorskip("fastapi", reason="needs the serve extra")
 pytest.importorskip("uvicorn", reason="needs the serve extra")
@@ -31,6 +32,13 @@ from fastner.train.generate import LABELS, generate_documents
 REPO = Path(__file__).resolve().parents[1]
 SCORE_GAP = 1.5e-4  # scores are rounded to 4 decimals; float rounding (1e-6) may move the last one
 DEADLINE_S = 60.0  # every polling loop gives up after this long
+
+
+@pytest.fixture(autouse=True)
+def _one_torch_thread():
+    """One torch thread (the conftest fixture restores the count): on a small machine shared with other work,
+    more threads stall at OpenMP barriers and tests crawl."""
+    torch.set_num_threads(1)
 
 
 @pytest.fixture(scope="module")
@@ -200,6 +208,25 @@ def test_anonymize_defaults_and_options(server):
     assert status == status2 == 200 and default == explicit
     status, without = post(server, "/anonymize", {"text": text, "consistency": False})
     assert status == 200 and all(r["source"] == "model" for r in without["replacements"])
+
+
+def test_a_long_document_is_tagged_a_few_batches_at_a_time(model):
+    from fastner.apps.pipeline import Settings, process_texts
+
+    _, tagger, model_id = model
+    text = "".join(f"M. Jean Dupont{i % 3} demeure {i} rue des Lilas. " + ("\n" if i % 7 == 0 else "")
+                   for i in range(150))
+    gated = GatedTagger(tagger)
+    options = ServeOptions(max_batch=4, log_level="warning")
+    with serve_in_thread(create_app(gated, model_id, options), options) as url:
+        status, record = post(url, "/tag", {"text": text})
+        status2, anonymized = post(url, "/anonymize", {"text": text, "strategy": "numbered"})
+    assert status == status2 == 200 and record["n_sentences"] == 150
+    assert max(map(len, gated.batches)) == 4
+    (direct,) = process_texts([text], tagger, Settings(mode="tag", review=False), model_id)
+    assert_same(record, json.loads(direct.files[".jsonl"]))
+    (direct,) = process_texts([text], tagger, Settings(mode="anonymize", strategy="numbered"), model_id)
+    assert anonymized["text"] == direct.files[".txt"]
 
 
 # --- refusals ----------------------------------------------------------------------------------------------------

@@ -93,6 +93,9 @@ class Service:
         self.tag_types = list(tag_types)
         self.model_id = model_id
         self.options = options
+        # sentences a request hands to the batcher at once: a long document is tagged a few batches at a time,
+        # so the Sentences in memory stay bounded per request (a speed setting: outputs do not depend on it)
+        self.chunk_sentences = max(32, 4 * options.max_batch)
 
     # -- POST /tag ------------------------------------------------------------------------------------------
 
@@ -112,7 +115,8 @@ class Service:
                 texts = [_text(t, f"texts[{i}]") for i, t in enumerate(items)]
                 names = [f"texts[{i}]" for i in range(len(texts))]
             self._check_size(texts)
-            results = self._run(texts, names, Settings(mode="tag", review=False), ticket)
+            settings = Settings(mode="tag", review=False, chunk_sentences=self.chunk_sentences)
+            results = self._run(texts, names, settings, ticket)
         except RequestError as err:
             return error_reply(err.status, err.message)
         records = [r.files[".jsonl"].rstrip("\n") for r in results]
@@ -130,7 +134,8 @@ class Service:
             if "text" not in payload:
                 raise RequestError(422, 'missing field "text"')
             text = _text(payload["text"], "text")
-            settings = Settings(mode="anonymize", **self._anonymize_options(payload))
+            settings = Settings(mode="anonymize", chunk_sentences=self.chunk_sentences,
+                                **self._anonymize_options(payload))
             self._check_size([text])
             (result,) = self._run([text], ["text"], settings, ticket)
         except RequestError as err:
