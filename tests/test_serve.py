@@ -488,17 +488,6 @@ def test_serve_command_usage_errors(args, message, capsys):
     assert message in capsys.readouterr().err
 
 
-def test_serve_options_are_the_issue_flags():
-    from fastner.cli import build_parser
-
-    args = build_parser().parse_args(["serve", "--model", "m", "--host", "0.0.0.0", "--port", "1", "--max-batch", "2",
-                                      "--max-wait-ms", "3.5", "--max-queue", "4", "--max-chars", "5", "--threads", "6"])
-    assert ServeOptions.from_args(args) == ServeOptions(model="m", host="0.0.0.0", port=1, max_batch=2,
-                                                        max_wait_ms=3.5, max_queue=4, max_chars=5, threads=6)
-    assert ServeOptions.from_args(build_parser().parse_args(["serve"])) == ServeOptions()
-    assert ServeOptions().host == "127.0.0.1" and ServeOptions().port == 8080
-
-
 def test_listening_sockets_name_tcp_so_answers_are_not_delayed():
     from fastner.serve.app import listen
 

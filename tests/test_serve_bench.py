@@ -4,7 +4,6 @@ its report rendered from the JSON only."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 
@@ -12,9 +11,8 @@ pytest.importorskip("fastapi", reason="needs the serve extra")
 pytest.importorskip("uvicorn", reason="needs the serve extra")
 
 from fastner import SequenceTagger
-from fastner.cli import build_parser, main
 from fastner.serve.bench import _difference, measure, render, write
-from fastner.serve.options import BenchSettings, command_line, from_args
+from fastner.serve.options import BenchSettings
 from fastner.train.generate import LABELS
 
 WORKLOAD = ("M. Jean Dupont demeure 3 rue des Lilas à Lyon.\nLa cour confirme le jugement.\n"
@@ -81,16 +79,3 @@ def test_answer_check_tolerates_rounded_scores_only():
         got["sentences"][0]["spans"][0].update(changed)
         assert _difference(got, want) is not None
     assert _difference({"sentences": []}, want) is not None
-
-
-def test_bench_command_line_is_generated_from_the_settings(tmp_path: Path, capsys):
-    settings = BenchSettings(duration_s=2.5, clients=(1, 4), threads=None, model="m")
-    assert command_line("fastner serve-bench", settings) == (
-        "fastner serve-bench --duration 2.5 --clients 1,4 --threads 0 --model m")
-    args = build_parser().parse_args(["serve-bench", "--duration", "2.5", "--clients", "1,4", "--threads", "0",
-                                      "--model", "m"])
-    assert from_args(BenchSettings, args) == settings
-    assert main(["serve-bench", "--clients", "0,2", "--out", str(tmp_path)]) == 2
-    assert "--clients must be positive" in capsys.readouterr().err
-    assert main(["serve-bench", "--overload-clients", "4", "--out", str(tmp_path)]) == 2
-    assert list(tmp_path.iterdir()) == []
