@@ -55,7 +55,7 @@ GOAL_ONE_CLIENT = 1.10
 
 @dataclass
 class Item:
-    """One request body and the record(s) it must be answered with."""
+    """One request body and the record it must be answered with."""
 
     body: bytes
     expected: dict
@@ -72,12 +72,45 @@ class Outcome:
     body: bytes
 
 
+@dataclass
+class Server:
+    """A running `fastner serve` subprocess."""
+
+    url: str
+    pid: int
+
+    def cpu_s(self) -> float | None:
+        """CPU seconds (user + system) the server process has used so far; None where /proc is missing."""
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return None
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+@dataclass
+class Snapshot:
+    metrics: dict[str, float]
+    cpu_s: float | None
+
+
+@dataclass
+class Window:
+    """One measured window: the answers, and the server's metrics and CPU time at both ends."""
+
+    start: float
+    end: float
+    before: Snapshot
+    after: Snapshot
+    outcomes: list[Outcome]
+
+
 # --- servers ---------------------------------------------------------------------------------------------------
 
 @contextlib.contextmanager
 def server_process(settings: BenchSettings, max_batch: int, max_queue: int = 256,
-                   startup_timeout: float = 180.0) -> Iterator[str]:
-    """A `fastner serve` subprocess on a free loopback port; yields its base URL; stopped on exit."""
+                   startup_timeout: float = 180.0) -> Iterator[Server]:
+    """A `fastner serve` subprocess on a free loopback port; stopped on exit."""
     command = [sys.executable, "-m", "fastner.cli", "serve", "--port", "0", "--max-batch", str(max_batch),
                "--max-queue", str(max_queue), "--max-wait-ms", str(settings.max_wait_ms), "--log-level", "warning"]
     if settings.model:
@@ -96,7 +129,7 @@ def server_process(settings: BenchSettings, max_batch: int, max_queue: int = 256
             raise RuntimeError("fastner serve did not start in time") from None
         if "listening on " not in line:
             raise RuntimeError(f"fastner serve did not start: {line.strip() or 'no output'}")
-        yield line.split("listening on ")[1].split()[0]
+        yield Server(line.split("listening on ")[1].split()[0], proc.pid)
     finally:
         proc.terminate()
         try:
@@ -109,25 +142,26 @@ def server_process(settings: BenchSettings, max_batch: int, max_queue: int = 256
 
 # --- clients ---------------------------------------------------------------------------------------------------
 
-async def _metrics(url: str) -> dict[str, float]:
-    conn = Connection(url)
+async def _snapshot(server: Server) -> Snapshot:
+    cpu = server.cpu_s()
+    conn = Connection(server.url)
     try:
-        return parse((await conn.request("GET", "/metrics")).body.decode())
+        return Snapshot(parse((await conn.request("GET", "/metrics")).body.decode()), cpu)
     finally:
         await conn.close()
 
 
-async def _closed_loop(url: str, items: list[Item], clients: int, *, stop_at: float | None = None,
+async def _closed_loop(server: Server, items: list[Item], clients: int, *, stop_at: float | None = None,
                        total: int | None = None, pause_after_429: float = 0.0,
-                       marks: tuple[float, ...] = ()) -> tuple[list[Outcome], list[dict[str, float]]]:
+                       marks: tuple[float, ...] = ()) -> tuple[list[Outcome], list[Snapshot]]:
     """`clients` closed loops over `items`: until `stop_at` (perf_counter), or `total` requests in all.
-    `marks`: times at which `/metrics` is read (returned in order)."""
+    `marks`: times at which the server's metrics and CPU time are read (returned in order)."""
     outcomes: list[Outcome] = []
     retry_after_missing = 0
 
     async def client(i: int) -> None:
         nonlocal retry_after_missing
-        conn = Connection(url)
+        conn = Connection(server.url)
         k = 0
         try:
             while True:
@@ -151,11 +185,11 @@ async def _closed_loop(url: str, items: list[Item], clients: int, *, stop_at: fl
         finally:
             await conn.close()
 
-    async def reader() -> list[dict[str, float]]:
+    async def reader() -> list[Snapshot]:
         out = []
         for mark in marks:
             await asyncio.sleep(max(0.0, mark - time.perf_counter()))
-            out.append(await _metrics(url))
+            out.append(await _snapshot(server))
         return out
 
     *_, snapshots = await asyncio.gather(*(client(i) for i in range(clients)), reader())
@@ -163,6 +197,49 @@ async def _closed_loop(url: str, items: list[Item], clients: int, *, stop_at: fl
         raise AssertionError(f"{retry_after_missing} answer(s) 429 without Retry-After")
     return outcomes, snapshots
 
+
+def run_timed(server: Server, items: list[Item], clients: int, settings: BenchSettings) -> Window:
+    """Closed loops for warm-up + one measured window of `duration_s`."""
+    begin = time.perf_counter()
+    start, end = begin + settings.warmup_s, begin + settings.warmup_s + settings.duration_s
+    outcomes, (before, after) = asyncio.run(_closed_loop(server, items, clients, stop_at=end, marks=(start, end)))
+    return Window(start, end, before, after, outcomes)
+
+
+def run_counted(server: Server, items: list[Item], clients: int, total: int) -> Window:
+    """Closed loops sending `total` requests in all, every one measured."""
+    before = asyncio.run(_snapshot(server))
+    start = time.perf_counter()
+    outcomes, _ = asyncio.run(_closed_loop(server, items, clients, total=total))
+    end = time.perf_counter()
+    return Window(start, end, before, asyncio.run(_snapshot(server)), outcomes)
+
+
+async def _one_client_comparison(server: Server, items: list[Item], texts: list[str],
+                                 predict: Callable[[str], object]) -> list[tuple[float, float, float]]:
+    """Per sentence, interleaved: (bare predict s, GET /health round trip s, served POST /tag s)."""
+    conn = Connection(server.url)
+    out = []
+    try:
+        for item, text in zip(items, texts):
+            t0 = time.perf_counter()
+            predict(text)
+            t1 = time.perf_counter()
+            health = await conn.request("GET", "/health")
+            t2 = time.perf_counter()
+            served = await conn.request("POST", "/tag", item.body)
+            t3 = time.perf_counter()
+            if health.status != 200 or served.status != 200:
+                raise AssertionError(f"one-client comparison: answers {health.status}, {served.status}")
+            if (problem := _difference(json.loads(served.body), item.expected)) is not None:
+                raise AssertionError(f"one-client comparison: answer differs: {problem}")
+            out.append((t1 - t0, t2 - t1, t3 - t2))
+    finally:
+        await conn.close()
+    return out
+
+
+# --- checking and summing up -------------------------------------------------------------------------------------
 
 def _check(outcomes: list[Outcome], items: list[Item]) -> tuple[int, list[str]]:
     """(200 answers checked, descriptions of those that differ from the direct pipeline's record)."""
@@ -207,79 +284,40 @@ def _percentiles(seconds: list[float]) -> dict[str, float | None]:
             "p99_ms": float(np.percentile(ms, 99)), "mean_ms": float(ms.mean())}
 
 
-def _batches(before: dict[str, float], after: dict[str, float]) -> dict[str, float | None]:
-    count = after["fastner_batch_sentences_count"] - before["fastner_batch_sentences_count"]
-    sentences = after["fastner_batch_sentences_sum"] - before["fastner_batch_sentences_sum"]
-    waits = after["fastner_queue_wait_seconds_count"] - before["fastner_queue_wait_seconds_count"]
-    wait_s = after["fastner_queue_wait_seconds_sum"] - before["fastner_queue_wait_seconds_sum"]
-    return {"batches": int(count), "mean_batch_sentences": sentences / count if count else None,
-            "mean_queue_wait_ms": 1000 * wait_s / waits if waits else None}
+def _delta(windows: list[Window], key: str) -> float:
+    return sum(w.after.metrics[key] - w.before.metrics[key] for w in windows)
 
 
-def _summary(outcomes: list[Outcome], items: list[Item], start: float, end: float) -> dict:
-    """Throughput inside [start, end], latency of the requests sent and answered inside it, statuses of all."""
-    inside = [o for o in outcomes if start <= o.done <= end and o.status == 200]
-    window = end - start
-    latencies = [o.done - o.sent for o in inside if o.sent >= start]
-    statuses = Counter(str(o.status) for o in outcomes)
-    return {"window_s": window, "requests": len(inside),
-            "requests_per_s": len(inside) / window,
-            "sentences_per_s": sum(items[o.item].sentences for o in inside) / window,
-            "tokens_per_s": sum(items[o.item].tokens for o in inside) / window,
-            "latency": _percentiles(latencies), "latency_samples": len(latencies),
-            "statuses": dict(sorted(statuses.items())),
-            "failed": sum(n for s, n in statuses.items() if s != "200")}
+def summarize(windows: list[Window], items: list[Item], clients: int) -> dict:
+    """One table row from the windows of one (workload kind, server, clients): throughput per window (median
+    across windows), latency over the requests sent and answered inside the windows, batch sizes and queue
+    wait from the server's metrics, the server's CPU time per answered request, statuses of every answer."""
+    inside = [[o for o in w.outcomes if w.start <= o.done <= w.end and o.status == 200] for w in windows]
+    spans = [w.end - w.start for w in windows]
+    rates = [len(done) / span for done, span in zip(inside, spans)]
+    answered = sum(map(len, inside))
+    latencies = [o.done - o.sent for w, done in zip(windows, inside) for o in done if o.sent >= w.start]
+    statuses = Counter(str(o.status) for w in windows for o in w.outcomes)
+    batches = _delta(windows, "fastner_batch_sentences_count")
+    waits = _delta(windows, "fastner_queue_wait_seconds_count")
+    cpu = None if any(w.before.cpu_s is None or w.after.cpu_s is None for w in windows) else sum(
+        w.after.cpu_s - w.before.cpu_s for w in windows)
+    return {
+        "clients": clients, "windows": len(windows), "window_s": sum(spans), "requests": answered,
+        "requests_per_s": float(np.median(rates)), "requests_per_s_windows": rates,
+        "sentences_per_s": float(np.median([sum(items[o.item].sentences for o in done) / span
+                                            for done, span in zip(inside, spans)])),
+        "tokens_per_s": float(np.median([sum(items[o.item].tokens for o in done) / span
+                                         for done, span in zip(inside, spans)])),
+        "latency": _percentiles(latencies), "latency_samples": len(latencies),
+        "statuses": dict(sorted(statuses.items())), "failed": sum(n for st, n in statuses.items() if st != "200"),
+        "batches": int(batches),
+        "mean_batch_sentences": _delta(windows, "fastner_batch_sentences_sum") / batches if batches else None,
+        "mean_queue_wait_ms": 1000 * _delta(windows, "fastner_queue_wait_seconds_sum") / waits if waits else None,
+        "server_cpu_ms_per_request": 1000 * cpu / answered if cpu is not None and answered else None,
+        "server_cores": cpu / sum(spans) if cpu is not None else None,
+    }
 
-
-def run_timed(url: str, items: list[Item], clients: int, settings: BenchSettings) -> tuple[dict, list[Outcome]]:
-    """Closed loops for warm-up + duration; the summary of the measured window."""
-    load_before = os.getloadavg()[0]
-    begin = time.perf_counter()
-    start, end = begin + settings.warmup_s, begin + settings.warmup_s + settings.duration_s
-    outcomes, (before, after) = asyncio.run(_closed_loop(url, items, clients, stop_at=end, marks=(start, end)))
-    result = {"clients": clients, **_summary(outcomes, items, start, end), **_batches(before, after),
-              "loadavg_1m": [load_before, os.getloadavg()[0]]}
-    return result, outcomes
-
-
-def run_counted(url: str, items: list[Item], clients: int, total: int) -> tuple[dict, list[Outcome]]:
-    """Closed loops sending `total` requests in all; every request is measured."""
-    load_before = os.getloadavg()[0]
-    before = asyncio.run(_metrics(url))
-    start = time.perf_counter()
-    outcomes, _ = asyncio.run(_closed_loop(url, items, clients, total=total))
-    end = time.perf_counter()
-    after = asyncio.run(_metrics(url))
-    result = {"clients": clients, **_summary(outcomes, items, start, end), **_batches(before, after),
-              "loadavg_1m": [load_before, os.getloadavg()[0]]}
-    return result, outcomes
-
-
-async def _one_client_comparison(url: str, items: list[Item], texts: list[str], predict: Callable[[str], object]
-                                 ) -> list[tuple[float, float, float]]:
-    """Per sentence, interleaved: (bare predict s, GET /health round trip s, served POST /tag s)."""
-    conn = Connection(url)
-    out = []
-    try:
-        for item, text in zip(items, texts):
-            t0 = time.perf_counter()
-            predict(text)
-            t1 = time.perf_counter()
-            health = await conn.request("GET", "/health")
-            t2 = time.perf_counter()
-            served = await conn.request("POST", "/tag", item.body)
-            t3 = time.perf_counter()
-            if health.status != 200 or served.status != 200:
-                raise AssertionError(f"one-client comparison: answers {health.status}, {served.status}")
-            if (problem := _difference(json.loads(served.body), item.expected)) is not None:
-                raise AssertionError(f"one-client comparison: answer differs: {problem}")
-            out.append((t1 - t0, t2 - t1, t3 - t2))
-    finally:
-        await conn.close()
-    return out
-
-
-# --- the whole benchmark ---------------------------------------------------------------------------------------
 
 def _items(texts: list[str], tagger, model_id: str) -> list[Item]:
     """Request bodies and the records the pipeline gives for them directly (the reference answers)."""
@@ -305,6 +343,11 @@ def cpu_flags() -> dict[str, bool]:
     return {name: name in flags for name in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")}
 
 
+# --- the whole benchmark ---------------------------------------------------------------------------------------
+
+LABELS = ("batched", "max-batch-1")
+
+
 def measure(settings: BenchSettings | None = None, progress: Callable[[str], None] = lambda line: None) -> dict:
     """Run the whole benchmark; the JSON the report is rendered from."""
     from fastner.apps.tag import load_model
@@ -314,55 +357,66 @@ def measure(settings: BenchSettings | None = None, progress: Callable[[str], Non
     settings = settings or BenchSettings()
     if settings.threads:
         torch.set_num_threads(settings.threads)
-    runs: dict[str, dict[str, list[dict]]] = {"sentences": {}, "documents": {}}
     tagger, model_id = load_model(settings.model)
     workload = load_workload(settings.workload)
     sentences = list(workload.sentences)
     documents = ["\n".join(doc) + "\n" for doc in workload.documents]
     progress(f"reference answers for {len(sentences)} sentences and {len(documents)} documents")
-    sentence_items = _items(sentences, tagger, model_id)
-    document_items = _items(documents, tagger, model_id)
+    items = {"sentences": _items(sentences, tagger, model_id), "documents": _items(documents, tagger, model_id)}
     switches = Switches.preset("fastest")
     loads = {"start": list(os.getloadavg())}
     started = time.perf_counter()
+    runs: dict[str, dict[str, list[dict]]] = {kind: {label: [] for label in LABELS} for kind in items}
+    paired: dict[str, dict[str, list[float]]] = {kind: {} for kind in items}
     checked, problems = 0, []
 
-    def record(kind: str, label: str, result: dict, outcomes: list[Outcome], items: list[Item]) -> None:
+    def measured(kind: str, label: str, windows: list[Window], clients: int, load_before: float) -> dict:
         nonlocal checked
-        n, found = _check(outcomes, items)
-        checked += n
-        problems.extend(f"{kind} {label} c={result['clients']}: {p}" for p in found[:5])
-        result["checked"], result["mismatches"] = n, len(found)
-        runs[kind].setdefault(label, []).append(result)
-        lat = result["latency"]
-        progress(f"{kind:9s} {label:9s} {result['clients']:3d} clients: {result['requests_per_s']:7.2f} req/s, "
-                 f"p50 {_ms(lat['p50_ms'])}, p95 {_ms(lat['p95_ms'])} ms, "
-                 f"batch {_num(result['mean_batch_sentences'])}, "
-                 f"failed {result['failed']}, load {result['loadavg_1m'][1]:.2f}")
+        for w in windows:
+            n, found = _check(w.outcomes, items[kind])
+            checked += n
+            problems.extend(f"{kind} {label} c={clients}: {p}" for p in found[:5])
+        row = {**summarize(windows, items[kind], clients), "loadavg_1m": [load_before, os.getloadavg()[0]]}
+        runs[kind][label].append(row)
+        lat = row["latency"]
+        progress(f"{kind:9s} {label:11s} {clients:3d} clients: {row['requests_per_s']:7.2f} req/s, "
+                 f"p50 {_ms(lat['p50_ms'])}, p95 {_ms(lat['p95_ms'])} ms, batch {_num(row['mean_batch_sentences'])}, "
+                 f"server CPU {_num(row['server_cpu_ms_per_request'])} ms/req, failed {row['failed']}, "
+                 f"load {row['loadavg_1m'][1]:.2f}")
+        return row
 
-    servers = {"batched": settings.max_batch, "max-batch-1": 1}
     with contextlib.ExitStack() as stack:  # both servers up at once, each idle while the other is measured
-        urls = {label: stack.enter_context(server_process(settings, mb)) for label, mb in servers.items()}
+        servers = {"batched": stack.enter_context(server_process(settings, settings.max_batch)),
+                   "max-batch-1": stack.enter_context(server_process(settings, 1))}
         n = min(settings.compare_sentences, len(sentences))
         predict = lambda text: tagger.predict([text], 1, switches)  # noqa: E731
-        asyncio.run(_one_client_comparison(urls["batched"], sentence_items[:2], sentences[:2], predict))  # warm-up
-        comparison = _comparison(asyncio.run(
-            _one_client_comparison(urls["batched"], sentence_items[:n], sentences[:n], predict)))
+        head = items["sentences"]
+        asyncio.run(_one_client_comparison(servers["batched"], head[:2], sentences[:2], predict))  # warm-up
+        comparison = _comparison(asyncio.run(_one_client_comparison(servers["batched"], head[:n], sentences[:n],
+                                                                    predict)))
         progress(f"one client: served / (bare predict + HTTP) = {comparison['ratio_median']:.3f}")
-        for clients in settings.clients:  # each row's two servers measured back to back, so drift hits both
-            for label, url in urls.items():
-                result, outcomes = run_timed(url, sentence_items, clients, settings)
-                record("sentences", label, result, outcomes, sentence_items)
+        for clients in settings.clients:  # windows alternate between the servers: drift of the machine hits both
+            windows: dict[str, list[Window]] = {label: [] for label in LABELS}
+            load_before = os.getloadavg()[0]
+            for r in range(settings.rounds):
+                for label in (LABELS if r % 2 == 0 else LABELS[::-1]):
+                    windows[label].append(run_timed(servers[label], head, clients, settings))
+            rows = {label: measured("sentences", label, windows[label], clients, load_before) for label in LABELS}
+            paired["sentences"][str(clients)] = [b / m if m else None for b, m in zip(
+                rows["batched"]["requests_per_s_windows"], rows["max-batch-1"]["requests_per_s_windows"])]
         for clients in settings.clients:
-            for label, url in urls.items():
-                result, outcomes = run_counted(url, document_items, clients, max(clients, settings.doc_requests))
-                record("documents", label, result, outcomes, document_items)
-    with server_process(settings, settings.max_batch, max_queue=settings.overload_queue) as url:
-        overload = _overload(url, sentence_items, settings)
-        n, found = _check(overload.pop("_outcomes"), sentence_items)
-        checked += n
+            rows = {}
+            for label in LABELS:
+                load_before = os.getloadavg()[0]
+                window = run_counted(servers[label], items["documents"], clients, max(clients, settings.doc_requests))
+                rows[label] = measured("documents", label, [window], clients, load_before)
+            paired["documents"][str(clients)] = [rows["batched"]["requests_per_s"] /
+                                                 rows["max-batch-1"]["requests_per_s"]]
+    with server_process(settings, settings.max_batch, max_queue=settings.overload_queue) as server:
+        overload, outcomes = _overload(server, head, settings)
+        n_checked, found = _check(outcomes, head)
+        checked += n_checked
         problems.extend(f"overload: {p}" for p in found[:5])
-        overload["checked"], overload["mismatches"] = n, len(found)
         progress(f"overload: statuses {overload['statuses']}")
     loads["end"] = list(os.getloadavg())
     failures = [f"{kind} {label} c={r['clients']}: statuses {r['statuses']}" for kind, by in runs.items()
@@ -373,9 +427,10 @@ def measure(settings: BenchSettings | None = None, progress: Callable[[str], Non
         "model": {"id": model_id, "path": settings.model or "bundled (fastner/models/default)",
                   "tag_types": list(tagger.tag_types)},
         "workload": {"name": settings.workload, "sentences": len(sentences), "documents": len(documents),
-                     "sentence_tokens_mean": float(np.mean([i.tokens for i in sentence_items])),
-                     "document_sentences_mean": float(np.mean([i.sentences for i in document_items]))},
+                     "sentence_tokens_mean": float(np.mean([i.tokens for i in head])),
+                     "document_sentences_mean": float(np.mean([i.sentences for i in items["documents"]]))},
         "runs": runs,
+        "speedup_windows": paired,
         "one_client": comparison,
         "overload": overload,
         "checks": {"responses_checked": checked, "mismatches": len(problems), "examples": problems[:10],
@@ -396,21 +451,21 @@ def _comparison(rows: list[tuple[float, float, float]]) -> dict:
             "ratio_of_means": float(served.mean() / (bare.mean() + http.mean()))}
 
 
-def _overload(url: str, items: list[Item], settings: BenchSettings) -> dict:
+def _overload(server: Server, items: list[Item], settings: BenchSettings) -> tuple[dict, list[Outcome]]:
     load_before = os.getloadavg()[0]
+    before = asyncio.run(_snapshot(server))
     begin = time.perf_counter()
-    stop = begin + settings.overload_s
-    outcomes, _ = asyncio.run(_closed_loop(url, items, settings.overload_clients, stop_at=stop,
-                                           pause_after_429=0.01))
-    end = time.perf_counter()
-    summary = _summary(outcomes, items, begin, end)
-    statuses = summary["statuses"]
-    return {"clients": settings.overload_clients, "max_queue": settings.overload_queue,
-            "seconds": end - begin, "statuses": statuses,
-            "only_200_and_429": set(statuses) <= {"200", "429"},
-            "server_errors": sum(n for s, n in statuses.items() if s.startswith("5")),
-            "requests_per_s": summary["requests_per_s"], "latency_200": summary["latency"],
-            "loadavg_1m": [load_before, os.getloadavg()[0]], "_outcomes": outcomes}
+    outcomes, _ = asyncio.run(_closed_loop(server, items, settings.overload_clients,
+                                           stop_at=begin + settings.overload_s, pause_after_429=0.01))
+    window = Window(begin, time.perf_counter(), before, asyncio.run(_snapshot(server)), outcomes)
+    row = summarize([window], items, settings.overload_clients)
+    statuses = row["statuses"]
+    return {"clients": settings.overload_clients, "max_queue": settings.overload_queue, "seconds": row["window_s"],
+            "statuses": statuses, "only_200_and_429": set(statuses) <= {"200", "429"},
+            "server_errors": sum(n for st, n in statuses.items() if st.startswith("5")),
+            "requests_per_s": row["requests_per_s"], "latency_200": row["latency"],
+            "mean_batch_sentences": row["mean_batch_sentences"],
+            "loadavg_1m": [load_before, os.getloadavg()[0]]}, outcomes
 
 
 # --- the report ------------------------------------------------------------------------------------------------
@@ -427,16 +482,22 @@ def _run(data: dict, kind: str, label: str, clients: int) -> dict | None:
     return next((r for r in data["runs"][kind].get(label, []) if r["clients"] == clients), None)
 
 
+def speedup(data: dict, kind: str, clients: int) -> float | None:
+    """Throughput of batching over `--max-batch 1`: the median of the ratios of windows measured back to back."""
+    ratios = [r for r in data["speedup_windows"][kind].get(str(clients), []) if r is not None]
+    return float(np.median(ratios)) if ratios else None
+
+
 def goals(data: dict) -> list[tuple[str, str, bool | None]]:
     """(goal, what was measured, met) for the issue's goals; None when the runs needed are missing."""
     top = max(data["settings"]["clients"])
     batched, single = _run(data, "sentences", "batched", top), _run(data, "sentences", "max-batch-1", top)
     out: list[tuple[str, str, bool | None]] = []
-    if batched and single and single["requests_per_s"]:
-        speedup = batched["requests_per_s"] / single["requests_per_s"]
+    gain = speedup(data, "sentences", top)
+    if batched and single and gain is not None:
         out.append((f"{top} clients, single sentences: throughput >= {GOAL_SPEEDUP:g}x `--max-batch 1`",
-                    f"{speedup:.2f}x ({batched['requests_per_s']:.1f} vs {single['requests_per_s']:.1f} req/s)",
-                    speedup >= GOAL_SPEEDUP))
+                    f"{gain:.2f}x (median of paired windows; {batched['requests_per_s']:.1f} vs "
+                    f"{single['requests_per_s']:.1f} req/s)", gain >= GOAL_SPEEDUP))
         p95, p95_single = batched["latency"]["p95_ms"], single["latency"]["p95_ms"]
         out.append((f"{top} clients, single sentences: p95 latency no worse than `--max-batch 1`",
                     f"{_ms(p95)} ms vs {_ms(p95_single)} ms",
@@ -450,8 +511,43 @@ def goals(data: dict) -> list[tuple[str, str, bool | None]]:
     out.append(("zero failed requests below the queue limit", "none" if not failed else "; ".join(failed), not failed))
     o = data["overload"]
     out.append((f"overload ({o['clients']} clients, `--max-queue {o['max_queue']}`): only 429s, never a 5xx",
-                ", ".join(f"{n} x {s}" for s, n in o["statuses"].items()), o["only_200_and_429"]))
+                ", ".join(f"{n:,} x {st}" for st, n in o["statuses"].items()), o["only_200_and_429"]))
     return out
+
+
+def _table(data: dict, kind: str) -> list[str]:
+    s = data["settings"]
+    lines = ["| server | clients | req/s | sentences/s | tokens/s | p50 | p95 | p99 | batch | queue wait ms | "
+             "server CPU ms/answer | server cores | failed | load 1m |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+    for clients in s["clients"]:
+        for label in LABELS:
+            r = _run(data, kind, label, clients)
+            if r is None:
+                continue
+            lat = r["latency"]
+            name = f"`--max-batch {s['max_batch']}`" if label == "batched" else "`--max-batch 1`"
+            lines.append(f"| {name} | {clients} | {r['requests_per_s']:.2f} | {r['sentences_per_s']:.1f} | "
+                         f"{r['tokens_per_s']:,.0f} | {_ms(lat['p50_ms'])} | {_ms(lat['p95_ms'])} | "
+                         f"{_ms(lat['p99_ms'])} | {_num(r['mean_batch_sentences'])} | "
+                         f"{_num(r['mean_queue_wait_ms'])} | {_num(r['server_cpu_ms_per_request'])} | "
+                         f"{_num(r['server_cores'], 2)} | {r['failed']} | "
+                         f"{r['loadavg_1m'][1]:.2f} |")
+    lines.append("")
+    for clients in s["clients"]:
+        b, one, gain = (_run(data, kind, "batched", clients), _run(data, kind, "max-batch-1", clients),
+                        speedup(data, kind, clients))
+        if b is None or one is None or gain is None:
+            continue
+        windows = data["speedup_windows"][kind][str(clients)]
+        line = f"- {clients} client(s): batching gives **{gain:.2f}x** the throughput of `--max-batch 1`"
+        if len(windows) > 1:
+            line += " (windows: " + ", ".join(_num(w, 2) for w in windows) + ")"
+        if b["server_cpu_ms_per_request"] and one["server_cpu_ms_per_request"]:
+            line += (f"; the server spends {one['server_cpu_ms_per_request'] / b['server_cpu_ms_per_request']:.2f}x "
+                     "less CPU per answer")
+        lines.append(line + ".")
+    return [*lines, ""]
 
 
 def render(data: dict) -> str:
@@ -462,39 +558,29 @@ def render(data: dict) -> str:
         "# `fastner serve`: load on loopback, dynamic batching against `--max-batch 1`", "",
         f"Generated by `{data['command']}` from the JSON beside it (`reports/data/serve-cpu.json`): do not edit "
         "by hand. Closed-loop clients (each sends a request, waits for the answer, sends the next) over one "
-        f"keep-alive connection each, against `fastner serve` subprocesses with `--max-wait-ms {s['max_wait_ms']:g}`; "
-        f"model `{data['model']['id']}` ({data['model']['path']}); workload `{s['workload']}`: "
-        f"{data['workload']['sentences']} sentences (mean {data['workload']['sentence_tokens_mean']:.1f} tokens) "
-        f"in {data['workload']['documents']} documents.", "",
+        "keep-alive connection each, against two `fastner serve` subprocesses up at once (`--max-batch "
+        f"{s['max_batch']}` and `--max-batch 1`, `--max-wait-ms {s['max_wait_ms']:g}`); model `{data['model']['id']}` "
+        f"({data['model']['path']}); workload `{s['workload']}`: {data['workload']['sentences']} sentences "
+        f"(mean {data['workload']['sentence_tokens_mean']:.1f} tokens) in {data['workload']['documents']} documents "
+        f"(mean {data['workload']['document_sentences_mean']:.1f} sentences).", "",
         "## Goals", "", "| goal | measured | met |", "|---|---|---|"]
     lines += [f"| {g} | {m} | {'yes' if ok else 'no' if ok is not None else 'n/a'} |" for g, m, ok in goals(data)]
     lines += ["", f"Outputs checked: {checks['responses_checked']:,} answers compared with the pipeline run directly "
-                  f"(spans, offsets, labels identical; scores within {SCORE_GAP:g}): "
-                  f"**{checks['mismatches']} mismatches**.", ""]
-    for kind, title, note in (
-            ("sentences", "Single sentences (one per request)",
-             f"measured for {s['duration_s']:g} s after {s['warmup_s']:g} s of warm-up per row"),
-            ("documents", "Whole documents (one per request)",
-             f"max(clients, {s['doc_requests']}) requests per row, all measured")):
-        lines += [f"## {title}", "", f"{note}; latency in ms; batch = mean sentences per predict mini-batch "
-                                     "(from the server's `/metrics`).", "",
-                  "| server | clients | req/s | sentences/s | tokens/s | p50 | p95 | p99 | batch | "
-                  "queue wait ms | failed | load 1m |", "|---|---|---|---|---|---|---|---|---|---|---|---|"]
-        for label, rows in data["runs"][kind].items():
-            name = f"`--max-batch {s['max_batch']}`" if label == "batched" else "`--max-batch 1`"
-            for r in rows:
-                lat = r["latency"]
-                lines.append(f"| {name} | {r['clients']} | {r['requests_per_s']:.2f} | {r['sentences_per_s']:.1f} | "
-                             f"{r['tokens_per_s']:,.0f} | {_ms(lat['p50_ms'])} | {_ms(lat['p95_ms'])} | "
-                             f"{_ms(lat['p99_ms'])} | {_num(r['mean_batch_sentences'])} | "
-                             f"{_num(r['mean_queue_wait_ms'])} | {r['failed']} | {r['loadavg_1m'][1]:.2f} |")
-        lines.append("")
-        for clients in s["clients"]:
-            b, one = _run(data, kind, "batched", clients), _run(data, kind, "max-batch-1", clients)
-            if b and one and one["requests_per_s"]:
-                speedup = b["requests_per_s"] / one["requests_per_s"]
-                lines.append(f"- {clients} client(s): batching gives {speedup:.2f}x the throughput of `--max-batch 1`.")
-        lines.append("")
+                  f"(sentences, spans, offsets, labels, texts identical; scores within {SCORE_GAP:g}): "
+                  f"**{checks['mismatches']} mismatches**.", "",
+              "Columns: req/s, sentences/s and tokens/s answered inside the measured windows (median across windows); "
+              "latency (ms) of the requests sent and answered inside them; batch = mean sentences per predict "
+              "mini-batch and queue wait = mean wait before a request's first sentence enters a batch, both from the "
+              "server's own `/metrics`; server CPU = the server process's CPU time (all threads) per answer, and "
+              "in cores over the windows (how much CPU it got on the shared machine); load 1m = load average at the "
+              "row's end.", "",
+              "## Single sentences (one per request)", "",
+              f"{s['rounds']} windows of {s['duration_s']:g} s per row, each after {s['warmup_s']:g} s of warm-up, "
+              "alternating between the two servers (speedups are medians of the ratios of windows measured back "
+              "to back).", "", *_table(data, "sentences"),
+              "## Whole documents (one per request)", "",
+              f"max(clients, {s['doc_requests']}) requests per row, all measured; the two servers back to back.", "",
+              *_table(data, "documents")]
     one = data.get("one_client")
     if one:
         lines += ["## One client: served latency against a bare predict", "",
@@ -515,7 +601,8 @@ def render(data: dict) -> str:
               "answered 429 sends its next request 10 ms later): answers "
               + ", ".join(f"{n:,} x {st}" for st, n in o["statuses"].items())
               + f"; {o['server_errors']} server errors; the 200s: {o['requests_per_s']:.1f} req/s, p50 "
-              f"{_ms(lat['p50_ms'])} ms, p95 {_ms(lat['p95_ms'])} ms.", "",
+              f"{_ms(lat['p50_ms'])} ms, p95 {_ms(lat['p95_ms'])} ms, mean batch "
+              f"{_num(o['mean_batch_sentences'])} sentences.", "",
               "## Machine and settings", "",
               f"- CPU: {env['cpu_model']}, {env['cpu_count']} cores; flags: "
               + ", ".join(f"{k} {'yes' if v else 'no'}" for k, v in flags.items())
@@ -524,11 +611,11 @@ def render(data: dict) -> str:
               f"{env['torch_threads']} for the direct predicts (one per process: with more, processes sharing a few "
               f"cores stall at OpenMP barriers); Python {env['python']}; fastner {env['git_commit']}.",
               f"- Load average (1, 5, 15 min): {_loads(data['loadavg']['start'])} at the start, "
-              f"{_loads(data['loadavg']['end'])} at the end (the machine is shared; the clients run on the same "
-              f"cores as the server). Total {data['seconds']:.0f} s.",
-              f"- Settings: `--max-batch {s['max_batch']}` (batched) and 1, `--max-wait-ms {s['max_wait_ms']:g}`, "
+              f"{_loads(data['loadavg']['end'])} at the end: the machine is shared with other work, and the clients "
+              f"run on the same cores as the servers. Total {data['seconds']:.0f} s.",
+              f"- Settings: `--max-batch {s['max_batch']}` and 1, `--max-wait-ms {s['max_wait_ms']:g}`, "
               "`--max-queue 256` (overload: as above), default `--max-batch-tokens`; preset `fastest`.", "",
-              f"Regenerate: `{data['command']}` (about {data['seconds'] / 60:.0f} minutes).", ""]
+              f"Regenerate: `{data['command']}` (about {max(1, round(data['seconds'] / 60))} minutes).", ""]
     return "\n".join(lines)
 
 

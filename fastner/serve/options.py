@@ -128,8 +128,10 @@ def _threads(text: str) -> int | None:
 class BenchSettings:
     """What `fastner serve-bench` runs (all recorded in the JSON; the command line is generated from it)."""
 
-    duration_s: float = option(6.0, "measured seconds per single-sentence run", "S", flag="--duration")
-    warmup_s: float = option(1.0, "unmeasured seconds before each single-sentence run", "S", flag="--warmup")
+    duration_s: float = option(2.0, "seconds of one measured window of single-sentence requests", "S",
+                               flag="--duration")
+    warmup_s: float = option(1.0, "unmeasured seconds before each window", "S", flag="--warmup")
+    rounds: int = option(3, "windows per single-sentence row, alternating between the two servers", "N")
     clients: tuple[int, ...] = option((1, 8, 32), "concurrent clients, comma-separated", "N,N", parse=_clients)
     max_batch: int = option(32, "--max-batch of the batching server (the other has 1)", "N")
     max_wait_ms: float = option(10.0, "--max-wait-ms of the servers", "MS")
@@ -149,7 +151,7 @@ class BenchSettings:
             raise ValueError(f"--clients must be positive integers, got {self.clients}")
         if not (self.duration_s > 0 and self.warmup_s >= 0 and self.overload_s > 0):
             raise ValueError("--duration and --overload-seconds must be positive, --warmup at least 0")
-        for name in ("max_batch", "doc_requests", "compare_sentences", "overload_clients", "overload_queue"):
+        for name in ("rounds", "max_batch", "doc_requests", "compare_sentences", "overload_clients", "overload_queue"):
             if getattr(self, name) < 1:
                 raise ValueError(f"--{name.replace('_', '-')} must be positive")
         if self.threads is not None and self.threads < 1:
