@@ -314,6 +314,7 @@ def summarize(windows: list[Window], items: list[Item], clients: int) -> dict:
         "batches": int(batches),
         "mean_batch_sentences": _delta(windows, "fastner_batch_sentences_sum") / batches if batches else None,
         "mean_queue_wait_ms": 1000 * _delta(windows, "fastner_queue_wait_seconds_sum") / waits if waits else None,
+        "predict_busy": _delta(windows, "fastner_predict_seconds_sum") / sum(spans),
         "server_cpu_ms_per_request": 1000 * cpu / answered if cpu is not None and answered else None,
         "server_cores": cpu / sum(spans) if cpu is not None else None,
     }
@@ -518,8 +519,8 @@ def goals(data: dict) -> list[tuple[str, str, bool | None]]:
 def _table(data: dict, kind: str) -> list[str]:
     s = data["settings"]
     lines = ["| server | clients | req/s | sentences/s | tokens/s | p50 | p95 | p99 | batch | queue wait ms | "
-             "server CPU ms/answer | server cores | failed | load 1m |",
-             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
+             "predict busy | server CPU ms/answer | server cores | failed | load 1m |",
+             "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for clients in s["clients"]:
         for label in LABELS:
             r = _run(data, kind, label, clients)
@@ -530,7 +531,8 @@ def _table(data: dict, kind: str) -> list[str]:
             lines.append(f"| {name} | {clients} | {r['requests_per_s']:.2f} | {r['sentences_per_s']:.1f} | "
                          f"{r['tokens_per_s']:,.0f} | {_ms(lat['p50_ms'])} | {_ms(lat['p95_ms'])} | "
                          f"{_ms(lat['p99_ms'])} | {_num(r['mean_batch_sentences'])} | "
-                         f"{_num(r['mean_queue_wait_ms'])} | {_num(r['server_cpu_ms_per_request'])} | "
+                         f"{_num(r['mean_queue_wait_ms'])} | {100 * r['predict_busy']:.0f}% | "
+                         f"{_num(r['server_cpu_ms_per_request'])} | "
                          f"{_num(r['server_cores'], 2)} | {r['failed']} | "
                          f"{r['loadavg_1m'][1]:.2f} |")
     lines.append("")
@@ -544,10 +546,26 @@ def _table(data: dict, kind: str) -> list[str]:
         if len(windows) > 1:
             line += " (windows: " + ", ".join(_num(w, 2) for w in windows) + ")"
         if b["server_cpu_ms_per_request"] and one["server_cpu_ms_per_request"]:
-            line += (f"; the server spends {one['server_cpu_ms_per_request'] / b['server_cpu_ms_per_request']:.2f}x "
-                     "less CPU per answer")
+            line += (f"; CPU per answer {_num(b['server_cpu_ms_per_request'])} ms against "
+                     f"{_num(one['server_cpu_ms_per_request'])} ms")
+        if b["mean_batch_sentences"] == 1.0 and kind == "sentences":
+            line += " (both servers predict batches of one here: the spread is the machine's noise)"
         lines.append(line + ".")
     return [*lines, ""]
+
+
+def _cpu_note(data: dict) -> list[str]:
+    """What the servers' CPU time says at the largest number of clients (single sentences)."""
+    top = max(data["settings"]["clients"])
+    b, one = _run(data, "sentences", "batched", top), _run(data, "sentences", "max-batch-1", top)
+    if not (b and one and b["server_cpu_ms_per_request"] and one["server_cpu_ms_per_request"]):
+        return []
+    return [f"At {top} clients the batching server spends {_num(b['server_cpu_ms_per_request'])} ms of CPU per answer "
+            f"against {_num(one['server_cpu_ms_per_request'])} ms for `--max-batch 1` "
+            f"({one['server_cpu_ms_per_request'] / b['server_cpu_ms_per_request']:.2f}x less), with its predict thread "
+            f"busy {100 * b['predict_busy']:.0f}% of the time; it got {_num(b['server_cores'], 2)} cores of the shared "
+            f"machine and the other {_num(one['server_cores'], 2)}: the throughput ratio is the CPU ratio scaled by "
+            "the share of CPU each got.", ""]
 
 
 def render(data: dict) -> str:
@@ -570,10 +588,11 @@ def render(data: dict) -> str:
                   f"**{checks['mismatches']} mismatches**.", "",
               "Columns: req/s, sentences/s and tokens/s answered inside the measured windows (median across windows); "
               "latency (ms) of the requests sent and answered inside them; batch = mean sentences per predict "
-              "mini-batch and queue wait = mean wait before a request's first sentence enters a batch, both from the "
-              "server's own `/metrics`; server CPU = the server process's CPU time (all threads) per answer, and "
-              "in cores over the windows (how much CPU it got on the shared machine); load 1m = load average at the "
-              "row's end.", "",
+              "mini-batch, queue wait = mean wait before a request's first sentence enters a batch and predict busy = "
+              "share of the time the predict thread spent predicting, all from the server's own `/metrics`; server "
+              "CPU = the server process's CPU time (all threads) per answer, and in cores over the windows (how much "
+              "CPU it got on the shared machine); load 1m = load average at the row's end.", "",
+              *_cpu_note(data),
               "## Single sentences (one per request)", "",
               f"{s['rounds']} windows of {s['duration_s']:g} s per row, each after {s['warmup_s']:g} s of warm-up, "
               "alternating between the two servers (speedups are medians of the ratios of windows measured back "

@@ -131,7 +131,7 @@ class BenchSettings:
     duration_s: float = option(2.0, "seconds of one measured window of single-sentence requests", "S",
                                flag="--duration")
     warmup_s: float = option(1.0, "unmeasured seconds before each window", "S", flag="--warmup")
-    rounds: int = option(3, "windows per single-sentence row, alternating between the two servers", "N")
+    rounds: int = option(4, "windows per single-sentence row, alternating between the two servers", "N")
     clients: tuple[int, ...] = option((1, 8, 32), "concurrent clients, comma-separated", "N,N", parse=_clients)
     max_batch: int = option(32, "--max-batch of the batching server (the other has 1)", "N")
     max_wait_ms: float = option(10.0, "--max-wait-ms of the servers", "MS")
