@@ -258,9 +258,10 @@ class Batcher:
                 sub.in_flight -= len(part)
                 sub.ticket.sentences += len(part)
                 sub.ticket.tokens += sum(len(s) for s in part)
-                if id(sub) in failed or sub.ticket.cancelled:
-                    if sub in self._queue:
-                        self._queue.remove(sub)
+                if sub.future.done():  # failed while its batch ran (the batcher was closed)
+                    continue
+                if id(sub) in failed or sub.ticket.cancelled:  # still queued: cancel() leaves batched ones there
+                    self._queue.remove(sub)
                     self._fail(sub, failed.get(id(sub)) or Cancelled("the client went away"))
                 elif sub.untaken == 0 and sub.in_flight == 0:
                     self._queue.remove(sub)
