@@ -9,27 +9,21 @@ from pathlib import Path
 import pytest
 import torch
 
+from fastner.options import add_arguments
 from fastner.perf.floor import VARIANTS
 from fastner.perf.ladder import configs, load_patches
+from fastner.perf.options import BenchOptions
 from fastner.perf.setup import build_setup, environment, snapshot
 
 
 def pytest_addoption(parser):
     group = parser.getgroup("fastner bench")
-    group.addoption("--workload", default="legal", help="legal, conll, or a path (file or directory of .txt)")
-    group.addoption("--size", default="cpu", choices=["tiny", "cpu", "paper"])
-    group.addoption("--mode", default="ladder", choices=["ladder", "one-on", "leave-one-out", "all"])
-    group.addoption("--device", default="cpu", choices=["cpu", "cuda"])
-    group.addoption("--batch-size", type=int, default=32)
-    group.addoption("--limit", type=int, default=None, help="first N sentences of the workload")
-    group.addoption("--rounds", type=int, default=3, help="timed rounds per configuration")
-    group.addoption("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    group.addoption("--counters-limit", type=int, default=20, help="sentences observed by the op counters")
+    add_arguments(group, BenchOptions, add=group.addoption)
 
 
 def _options(config) -> dict:
-    names = ("workload", "size", "mode", "device", "batch_size", "limit", "rounds", "threads", "counters_limit")
-    return {n: config.getoption(n) for n in names}
+    return dataclasses.asdict(BenchOptions(**{f.name: config.getoption(f.name)
+                                              for f in dataclasses.fields(BenchOptions)}))
 
 
 def pytest_configure(config):

@@ -13,19 +13,17 @@ REPORTS = Path("reports")
 
 
 def _add_bench_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--workload", default="legal", help="legal, conll, or a path (file: one sentence per line; "
-                                                       "directory: .txt documents)")
-    p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--limit", type=int, default=None, help="use the first N sentences of the workload")
+    from fastner.options import add_arguments
+    from fastner.perf.options import WORKLOAD, BenchOptions
+
+    add_arguments(p, BenchOptions, only=WORKLOAD)
 
 
 def _add_timing_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--mode", default="ladder", choices=["ladder", "one-on", "leave-one-out", "all"])
-    p.add_argument("--rounds", type=int, default=3)
-    p.add_argument("--threads", type=int, default=None)
-    p.add_argument("--counters-limit", type=int, default=20, help="sentences observed by the op counters")
+    from fastner.options import add_arguments
+    from fastner.perf.options import TIMING, BenchOptions
+
+    add_arguments(p, BenchOptions, only=TIMING)
 
 
 def group_name(device: str, size: str, workload: str) -> str:
@@ -37,16 +35,14 @@ def group_name(device: str, size: str, workload: str) -> str:
 def cmd_bench(args) -> int:
     out_dir = Path(args.out)
     out_dir.mkdir(parents=True, exist_ok=True)
+    from fastner.options import from_args
+    from fastner.perf.options import BenchOptions
+
+    options = from_args(BenchOptions, args)
     json_path = out_dir / f"{group_name(args.device, args.size, args.workload)}-{args.mode}.json"
     command = [sys.executable, "-m", "pytest", str(REPO / "bench"), "-o", "addopts=", "-p", "no:cacheprovider",
                "-q", "--benchmark-enable", f"--benchmark-json={json_path}", "--benchmark-sort=name",
-               f"--workload={args.workload}", f"--size={args.size}", f"--mode={args.mode}",
-               f"--device={args.device}", f"--batch-size={args.batch_size}", f"--rounds={args.rounds}"]
-    if args.limit:
-        command.append(f"--limit={args.limit}")
-    if args.threads:
-        command.append(f"--threads={args.threads}")
-    command.append(f"--counters-limit={args.counters_limit}")
+               *options.pytest_args()]
     code = subprocess.call(command, cwd=REPO)
     if code == 0:
         print(f"saved {json_path}")
@@ -146,10 +142,12 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("head-to-head", help="Flair 0.15.1 vs fastner on the same weights (needs the flair extra)")
     _add_bench_options(p)
-    p.add_argument("--rounds", type=int, default=5)
-    p.add_argument("--threads", type=int, default=None)
+    from fastner.options import add_arguments
+    from fastner.perf.options import BenchOptions
+
+    add_arguments(p, BenchOptions, only=("rounds", "threads"))
     p.add_argument("--out", default=str(REPORTS))
-    p.set_defaults(func=cmd_head_to_head)
+    p.set_defaults(func=cmd_head_to_head, rounds=5)
 
     p = sub.add_parser("tag-overhead", help="time `fastner tag` against predict alone on the legal workload")
     p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])

@@ -11,16 +11,20 @@ import bisect
 import string
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
 
+import fastner.fields as fields
 from fastner.decode import Decoder
+from fastner.embeddings import embedding_class, embedding_from_config
 from fastner.embeddings.charlm import UNKNOWN, CharLM, CharLMEmbeddings
 from fastner.embeddings.stack import BUILDERS, Packing, concat_order
 from fastner.embeddings.words import WordEmbeddings
+from fastner.io import read_model, write_model
 from fastner.switches import Switches
 from fastner.text import Sentence
 
@@ -125,16 +129,58 @@ class SequenceTagger(nn.Module):
                 embeddings.append(CharLMEmbeddings(lm, name, chars_per_chunk))
             return cls(embeddings, bioes_tags(tag_types), spec.hidden, spec.rnn_layers, use_crf=use_crf)
 
-    def save(self, path) -> None:
-        from fastner.io import save_tagger
+    # --- description, model files -------------------------------------------------------------------------
 
-        save_tagger(self, path)
+    def config(self) -> dict[str, Any]:
+        """Everything but the tensors (JSON-serializable); `from_config(config(), state_dict())` rebuilds it."""
+        return {"tags": self.tags, "use_crf": self.use_crf, "reproject": self.reproject,
+                "hidden_size": self.hidden_size, "rnn_layers": self.rnn_layers,
+                "embeddings": [emb.config() for emb in self.embeddings]}
+
+    @staticmethod
+    def check_config(config: Any) -> None:
+        """Every field's type and range (ValueError naming the field), before anything is built."""
+        fields.keys(config, "the config", ("tags", "use_crf", "reproject", "hidden_size", "rnn_layers", "embeddings"))
+        fields.strings(config["tags"], "tags")
+        fields.boolean(config["use_crf"], "use_crf")
+        fields.boolean(config["reproject"], "reproject")
+        fields.integer(config["hidden_size"], "hidden_size")
+        fields.layers(config["rnn_layers"], "rnn_layers")
+        embeddings = config["embeddings"]
+        if not isinstance(embeddings, list) or not embeddings:
+            raise ValueError("embeddings must be a non-empty list")
+        for i, embedding in enumerate(embeddings):
+            embedding_class(embedding, f"embeddings[{i}]").check_config(embedding, f"embeddings[{i}]")
+        fields.strings([e["name"] for e in embeddings], "the embeddings' names")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], tensors: Mapping[str, torch.Tensor] | None = None) -> SequenceTagger:
+        """The tagger `config` describes, with `tensors` (a `state_dict()`); without them, a skeleton on the
+        meta device that has every tensor's shape and allocates nothing, whatever the sizes."""
+        with torch.device("meta"):
+            embeddings = [embedding_from_config(e, None if tensors is None else _prefixed(tensors, f"embeddings.{i}."))
+                          for i, e in enumerate(config["embeddings"])]
+            tagger = cls(embeddings, config["tags"], config["hidden_size"], config["rnn_layers"],
+                         use_crf=config["use_crf"], reproject=config["reproject"])
+        if tensors is not None:
+            tagger.load_state_dict(dict(tensors), strict=True, assign=True)
+        return tagger.eval()
+
+    @classmethod
+    def expected_tensors(cls, config: Any) -> dict[str, tuple[torch.dtype, tuple[int, ...]]]:
+        """name -> (dtype, shape) of every tensor of the tagger `config` describes (checked first)."""
+        cls.check_config(config)
+        return {k: (v.dtype, tuple(v.shape)) for k, v in cls.from_config(config).state_dict().items()}
+
+    def save(self, path) -> None:
+        """`path/config.json` + `path/model.safetensors` (no pickle), written atomically."""
+        write_model(path, self.config(), self.state_dict())
 
     @classmethod
     def load(cls, path) -> SequenceTagger:
-        from fastner.io import load_tagger
-
-        return load_tagger(path)
+        """A tagger saved by `save`; every file is checked before any weight is used (`fastner.io`)."""
+        config, tensors = read_model(path, cls.expected_tensors)
+        return cls.from_config(config, tensors)
 
     # --- forward --------------------------------------------------------------------------------------
 
@@ -150,12 +196,8 @@ class SequenceTagger(nn.Module):
         if s.zero_grad:
             self.zero_grad()
         device = self.device
-        only_if_needed = s.set_embedding_to == "if_needed"
         for emb in self.embeddings:
-            if isinstance(emb, WordEmbeddings):
-                emb.embed_tokens(sentences, device, s.word_vec_cache_size, only_if_needed)
-            else:
-                emb.embed_tokens(sentences, device, s)
+            emb.embed_tokens(sentences, device, s)
         x = BUILDERS[s.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
         out = self._reproject_and_rnn(x, lambda v: pack_padded_sequence(v, lengths, batch_first=True,
                                                                         enforce_sorted=False), s)
@@ -167,13 +209,7 @@ class SequenceTagger(nn.Module):
         if s.zero_grad:
             self.zero_grad()
         device = self.device
-        parts = []
-        for emb in self.embeddings:
-            if isinstance(emb, WordEmbeddings):
-                words = [t.text for sentence in sentences for t in sentence]
-                parts.append(emb.embed_batch(words, device, s.word_vec_cache_size))  # (N, Dw)
-            else:
-                parts.append(emb.embed_batch(sentences, device, s))  # (N, H)
+        parts = [emb.embed_batch(sentences, device, s) for emb in self.embeddings]  # (N, D_i) each
         x = torch.cat([parts[i] for i in self.concat], dim=1)  # (N, D)
         packing = Packing(lengths)
         out = self._reproject_and_rnn(x, packing.pack, s)  # data (N, 2H), packed order
@@ -282,6 +318,11 @@ def _batches(todo: list[Sentence], size: int, max_chars: int) -> Iterable[list[S
         chars += n
     if batch:
         yield batch
+
+
+def _prefixed(tensors: Mapping[str, torch.Tensor], prefix: str) -> dict[str, torch.Tensor]:
+    """The tensors whose names start with `prefix`, without it."""
+    return {k[len(prefix):]: v for k, v in tensors.items() if k.startswith(prefix)}
 
 
 def _windows(sentences: list[Sentence], window_chars: int

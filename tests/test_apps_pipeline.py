@@ -18,8 +18,9 @@ from fastner.apps import tag as tag_module
 from fastner.apps.pipeline import Settings, process_texts, run_collection
 from fastner.apps.runs import STATE_DIR, RunDir, UsageError
 from fastner.apps.stub import LexiconTagger
-from fastner.apps.tag import ModelNotFound, default_model_dir, load_model, measure_tag_overhead
+from fastner.apps.tag import ModelNotFound, default_model_dir, load_model
 from fastner.cli import main
+from fastner.perf.tagoverhead import measure_tag_overhead
 from fastner.train.generate import LABELS, generate_documents
 
 REPO = Path(__file__).resolve().parents[1]

@@ -94,15 +94,15 @@ def test_html_view_is_escaped_and_self_contained() -> None:
 def test_progress_line() -> None:
     import io
 
-    from fastner.apps.runs import Progress
+    from fastner.progress import Progress
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
             return True
 
     stream = Terminal()
-    progress = Progress(10, "tag", stream=stream, interval=0.0)
-    progress.update(docs=2, tokens=500)
+    progress = Progress(10, "tag", unit="docs", items="tokens", stream=stream, interval=0.0)
+    progress.update(done=2, items=500)
     progress.update(skipped=1, failed=1)
     progress.close()
     out = stream.getvalue()
@@ -110,6 +110,6 @@ def test_progress_line() -> None:
     assert "tag: 4/10 docs |" in out and "tokens/s" in out and "ETA" in out and "(1 skipped, 1 failed)" in out
     quiet = Terminal()
     silent = Progress(10, "tag", enabled=False, stream=quiet)
-    silent.update(docs=1)
+    silent.update(done=1)
     silent.close()
     assert quiet.getvalue() == ""

@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 
 from fastner.cli import build_parser, main
-from fastner.serve.options import BenchSettings, ServeOptions, command_line, from_args
+from fastner.options import command_line, from_args
+from fastner.serve.options import BenchSettings, ServeOptions
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -39,7 +39,8 @@ from fastner.apps.documents import (
 )
 from fastner.apps.html import HtmlWriter
 from fastner.apps.review import DEFAULT_THRESHOLD, Review, ReviewSummary, review_json
-from fastner.apps.runs import Output, Progress, RunDir, UsageError, run_key
+from fastner.apps.runs import Output, RunDir, UsageError, run_key
+from fastner.progress import Progress
 from fastner.switches import Switches
 from fastner.text import Sentence
 
@@ -312,7 +313,7 @@ class Engine:
             except Exception as err:
                 job.fail("failed", f"{type(err).__name__}: {err}")
             tokens += len(sentence)
-        self.progress.update(tokens=tokens)
+        self.progress.update(items=tokens)
 
     def _finish_ready(self, in_flight: deque[Job]) -> None:
         while in_flight and in_flight[0].ended and in_flight[0].pending == 0:
@@ -334,7 +335,7 @@ class Engine:
                     self.n_tokens += job.n_tokens
                     if self.keep_results:
                         self.results.append(result)
-                    self.progress.update(docs=1)
+                    self.progress.update(done=1)
             self.kept_bytes -= job.kept
             job.source.close()
             job.store = SpanStore()  # free the spans now
@@ -418,7 +419,7 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
     started = time.perf_counter()
     with RunDir(out, fsync=settings.fsync) as run:
         total = count_sources(inputs)
-        progress = Progress(total, settings.mode, enabled=not quiet, stream=stderr)
+        progress = Progress(total, settings.mode, unit="docs", items="tokens", enabled=not quiet, stream=stderr)
         engine = Engine(tagger, settings, model_id, progress=progress)
         fingerprint = settings.fingerprint()
         suffixes = settings.suffixes()

@@ -25,9 +25,7 @@ import itertools
 import json
 import os
 import shutil
-import sys
 import tempfile
-import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, TextIO
@@ -270,67 +268,3 @@ class RunDir:
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         write_atomic(self.out / SUMMARY, json.dumps(summary, ensure_ascii=False, indent=2) + "\n", self.fsync)
-
-
-class Progress:
-    """A one-line progress bar on stderr: documents done of total, documents/s, tokens/s, failures.
-
-    On a terminal the line is redrawn at most every `interval` seconds; elsewhere (logs, CI) a line is
-    printed every `log_interval` seconds. `enabled=False` prints nothing.
-    """
-
-    def __init__(self, total: int | None, label: str, enabled: bool = True, stream: TextIO | None = None,
-                 interval: float = 0.2, log_interval: float = 10.0) -> None:
-        self.total = total
-        self.label = label
-        self.stream = stream or sys.stderr
-        self.enabled = enabled
-        self.tty = enabled and hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.interval = interval if self.tty else log_interval
-        self.start = time.perf_counter()
-        self.last = 0.0
-        self.docs = self.tokens = self.failed = self.skipped = 0
-        self._drawn = False
-
-    def update(self, docs: int = 0, tokens: int = 0, failed: int = 0, skipped: int = 0, force: bool = False) -> None:
-        self.docs += docs
-        self.tokens += tokens
-        self.failed += failed
-        self.skipped += skipped
-        now = time.perf_counter()
-        if self.enabled and (force or now - self.last >= self.interval):
-            self.last = now
-            self._draw(now)
-
-    def line(self, now: float | None = None) -> str:
-        elapsed = max((now or time.perf_counter()) - self.start, 1e-9)
-        seen = self.docs + self.failed + self.skipped
-        of = f"/{self.total}" if self.total is not None else ""
-        text = (f"{self.label}: {seen}{of} docs | {self.docs / elapsed:.1f} docs/s | "
-                f"{self.tokens / elapsed:,.0f} tokens/s | {_clock(elapsed)}")
-        if self.total and self.docs and seen < self.total:
-            rate = self.docs / elapsed
-            text += f" | ETA {_clock((self.total - seen) / rate)}"
-        extras = [f"{n} {what}" for n, what in ((self.skipped, "skipped"), (self.failed, "failed")) if n]
-        return text + (f" ({', '.join(extras)})" if extras else "")
-
-    def _draw(self, now: float) -> None:
-        if self.tty:
-            self.stream.write("\r\x1b[2K" + self.line(now))
-            self._drawn = True
-        else:
-            self.stream.write(self.line(now) + "\n")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.enabled:
-            self._draw(time.perf_counter())
-            if self._drawn:
-                self.stream.write("\n")
-                self.stream.flush()
-
-
-def _clock(seconds: float) -> str:
-    seconds = int(seconds)
-    h, rest = divmod(seconds, 3600)
-    return f"{h}:{rest // 60:02d}:{rest % 60:02d}" if h else f"{rest // 60:02d}:{rest % 60:02d}"

@@ -11,11 +11,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from operator import itemgetter
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
 
+import fastner.fields as fields
 from fastner.switches import Switches
 
 START_MARKER, END_MARKER = "\n", " "
@@ -103,6 +105,36 @@ class CharLMEmbeddings(nn.Module):
     @property
     def dim(self) -> int:
         return self.lm.output_dim
+
+    # --- description (model files) ----------------------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        lm = self.lm
+        return {"type": "charlm", "name": self.name, "is_forward": lm.is_forward, "chars": lm.chars,
+                "hidden_size": lm.hidden_size, "nlayers": lm.nlayers, "embedding_size": lm.embedding_size,
+                "nout": lm.nout, "chars_per_chunk": self.chars_per_chunk}
+
+    @staticmethod
+    def check_config(config: Any, field: str) -> None:
+        fields.keys(config, field, ("name", "is_forward", "chars", "hidden_size", "nlayers", "embedding_size",
+                                    "nout", "chars_per_chunk"))
+        chars = fields.strings(config["chars"], f"{field}.chars")
+        if chars[0] != UNKNOWN:
+            raise ValueError(f"{field}.chars must start with the unknown item {UNKNOWN!r}")
+        fields.boolean(config["is_forward"], f"{field}.is_forward")
+        for key in ("hidden_size", "embedding_size"):
+            fields.integer(config[key], f"{field}.{key}")
+        fields.layers(config["nlayers"], f"{field}.nlayers")
+        if config["nout"] is not None:
+            fields.integer(config["nout"], f"{field}.nout")
+        fields.integer(config["chars_per_chunk"], f"{field}.chars_per_chunk", high=1 << 24)
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor] | None = None) -> CharLMEmbeddings:
+        """From `config()`; its weights come with the tagger's `load_state_dict`."""
+        lm = CharLM(config["chars"], config["is_forward"], config["hidden_size"], config["nlayers"],
+                    config["embedding_size"], config["nout"])
+        return cls(lm, config["name"], config["chars_per_chunk"])
 
     def _strings(self, sentences) -> tuple[list[str], list[str]]:
         texts = [s.to_tokenized_string() for s in sentences]

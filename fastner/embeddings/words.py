@@ -6,10 +6,14 @@ import functools
 import re
 import threading
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
+
+import fastner.fields as fields
+from fastner.switches import Switches
 
 _DIGIT = re.compile(r"\d")
 
@@ -38,6 +42,41 @@ class WordEmbeddings(nn.Module):
     @property
     def dim(self) -> int:
         return self.vectors.shape[1]
+
+    # --- description and tensors (model files) ----------------------------------------------------------
+
+    def config(self) -> dict[str, Any]:
+        return {"type": "words", "name": self.name, "dim": self.dim, "words": self.words}
+
+    @staticmethod
+    def check_config(config: Any, field: str) -> None:
+        fields.keys(config, field, ("name", "dim", "words"))
+        fields.strings(config["words"], f"{field}.words")
+        fields.integer(config["dim"], f"{field}.dim")
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], tensors: dict[str, torch.Tensor] | None) -> nn.Module:
+        """From `config()` and this embedding's tensors (`vectors`: (V, Dw)); without tensors, a stand-in that
+        only knows its shapes (on the meta device), for checking a model file before anything is allocated."""
+        if tensors is None:
+            return _WordsShape(config["name"], len(config["words"]), config["dim"])
+        return cls(config["words"], tensors["vectors"].numpy(), config["name"])
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):  # the vectors are saved with the weights
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        destination[prefix + "vectors"] = self._table[:-1]  # (V, Dw), shares memory with `vectors`
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys,
+                              error_msgs):
+        key = prefix + "vectors"
+        if key not in state_dict:
+            missing_keys.append(key)
+        elif tuple(state_dict[key].shape) != self.vectors.shape:
+            error_msgs.append(f"{key}: shape {tuple(state_dict[key].shape)}, expected {self.vectors.shape}")
+        else:
+            self.vectors[:] = state_dict[key].detach().cpu().numpy()
+        super()._load_from_state_dict({k: v for k, v in state_dict.items() if k != key}, prefix, local_metadata,
+                                      strict, missing_keys, unexpected_keys, error_msgs)
 
     def row(self, word: str) -> int:
         """Row of `word` in the padded table, with Flair's four fallbacks; V (the zero row) if none hits."""
@@ -83,9 +122,11 @@ class WordEmbeddings(nn.Module):
 
     # --- per-token path (Flair 0.4.3 / 0.4.4) ---------------------------------------------------------
 
-    def embed_tokens(self, sentences, device: torch.device, cache_size: int, only_if_needed: bool) -> None:
+    def embed_tokens(self, sentences, device: torch.device, switches: Switches) -> None:
         """Attach one (Dw,) tensor per token. 0.4.3: NumPy vector -> new CPU tensor -> .to(device), per
-        token. #1084 (cache_size > 0): an LRU of tensors created directly on the device, shared by tokens."""
+        token. #1084 (word_vec_cache_size > 0): an LRU of tensors created directly on the device, shared by
+        tokens."""
+        cache_size, only_if_needed = switches.word_vec_cache_size, switches.set_embedding_to == "if_needed"
         if cache_size:
             cached_vector, device_name = self.cached("vector", cache_size), str(device)
             for sentence in sentences:
@@ -99,9 +140,11 @@ class WordEmbeddings(nn.Module):
 
     # --- batched path (fastner) ------------------------------------------------------------------------
 
-    def embed_batch(self, words: list[str], device: torch.device, cache_size: int) -> torch.Tensor:
-        """(N, Dw) for N words: rows looked up (through an LRU of rows if cache_size > 0), one gather on
-        the host, one copy to the device."""
+    def embed_batch(self, sentences, device: torch.device, switches: Switches) -> torch.Tensor:
+        """(N, Dw) for the N tokens of `sentences`: rows looked up (through an LRU of rows if
+        word_vec_cache_size > 0), one gather on the host, one copy to the device."""
+        words = [token.text for sentence in sentences for token in sentence]
+        cache_size = switches.word_vec_cache_size
         if cache_size:
             cached_row = self.cached("row", cache_size)
             rows = [cached_row(w) for w in words]
@@ -109,3 +152,12 @@ class WordEmbeddings(nn.Module):
             rows = [self.row(w) for w in words]
         out = self._table[torch.tensor(rows)]  # (N, Dw)
         return out.to(device, non_blocking=True)
+
+
+class _WordsShape(nn.Module):
+    """A WordEmbeddings' name, width and `vectors` shape, with no vectors (meta device)."""
+
+    def __init__(self, name: str, n_words: int, dim: int) -> None:
+        super().__init__()
+        self.name, self.dim = name, dim
+        self.register_buffer("vectors", torch.empty((n_words, dim), device="meta"))  # (V, Dw)

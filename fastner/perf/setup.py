@@ -12,6 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fastner.devices import resolve_device
 from fastner.perf.workloads import Workload, load_workload
 from fastner.switches import Switches
 from fastner.tagger import SequenceTagger
@@ -54,18 +55,13 @@ def workload_vocab(workload: Workload, min_count: int = 2) -> list[str]:
     return [w for w, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])) if n >= min_count]
 
 
-def resolve_device(name: str) -> torch.device:
-    if name == "cuda" and not torch.cuda.is_available():
-        raise SystemExit("--device cuda: no CUDA device is available on this machine")
-    if name not in ("cpu", "cuda"):
-        raise SystemExit(f"--device must be cpu or cuda, not {name!r}")
-    return torch.device(name)
-
-
 def build_setup(workload: str, size: str, device: str = "cpu", batch_size: int = 32, limit: int | None = None,
                 seed: int = 0) -> BenchSetup:
     wl = load_workload(workload, limit)
-    dev = resolve_device(device)
+    try:
+        dev = resolve_device(device)
+    except ValueError as err:
+        raise SystemExit(str(err)) from None
     tagger = SequenceTagger.random(size, TAG_TYPES, seed=seed, vocab=workload_vocab(wl)).to(dev)
     return BenchSetup(wl, size, dev, batch_size, tagger, [Sentence(s) for s in wl.sentences])
 

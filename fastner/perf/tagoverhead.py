@@ -2,19 +2,90 @@
 
 from __future__ import annotations
 
+import tempfile
+import time
 from pathlib import Path
+from typing import Any
 
 import torch
 
+from fastner.apps.documents import split_sentences
+from fastner.apps.pipeline import Settings, run_collection
 from fastner.perf.report import write_json_and_markdown
-from fastner.perf.setup import environment
+from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
+from fastner.perf.workloads import load_workload
+from fastner.switches import Switches
+from fastner.tagger import SequenceTagger
+from fastner.text import Sentence
 
 
 def measure(size: str = "cpu", repeats: int = 5) -> dict:
-    from fastner.apps.tag import measure_tag_overhead
-
     return {"size": size, "repeats": repeats, "result": measure_tag_overhead(size=size, repeats=repeats),
             "environment": environment(torch.device("cpu"))}
+
+
+def measure_tag_overhead(tagger=None, documents: list[str] | None = None, *, size: str = "cpu",
+                         switches=None, mini_batch_size: int = 32, repeats: int = 3, review: bool = True,
+                         html: bool = False, fmt: str = "jsonl", workdir: str | Path | None = None) -> dict[str, Any]:
+    """Time `tagger.predict` alone against the whole `fastner tag` pipeline on the same text.
+
+    `documents`: texts (default: the bundled `legal` workload, one text per document, its sentences one per
+    line); `tagger`: default a random model of `size` over the workload's vocabulary (as the benchmark
+    builds). Predict alone is timed on exactly the sentences the pipeline splits, given as strings (so it
+    tokenizes, as the pipeline must) and as pre-tokenized Sentences; the pipeline is timed end to end
+    (files written, read, hashed, split, tagged, outputs and review checklists written and committed: the
+    command's defaults; `review=False`, `html=True`, `fmt` change that). Best of `repeats` each.
+    Returns seconds (wall clock, and process CPU time, steadier on a shared machine), tokens, and
+    `overhead` = pipeline / predict(strings) - 1 (`overhead_cpu` the same in CPU time).
+    """
+    switches = switches or Switches.preset("fastest")
+    if documents is None or tagger is None:
+        workload = load_workload("legal")
+        if documents is None:
+            documents = ["\n".join(doc) + "\n" for doc in workload.documents]
+        if tagger is None:
+            tagger = SequenceTagger.random(size, TAG_TYPES, seed=0, vocab=workload_vocab(workload))
+    settings = Settings(mode="tag", format=fmt, html=html, review=review, mini_batch_size=mini_batch_size,
+                        switches=switches)
+    sentences = [text for doc in documents for _, text in split_sentences([doc], settings.max_sentence_chars)]
+    tokens = sum(len(s) for s in tagger.predict(sentences, mini_batch_size, switches))  # warm-up
+
+    def best(fn) -> tuple[float, float]:
+        """Smallest wall-clock and smallest process CPU time over `repeats` runs."""
+        walls, cpus = [], []
+        for _ in range(repeats):
+            w0, c0 = time.perf_counter(), time.process_time()
+            fn()
+            walls.append(time.perf_counter() - w0)
+            cpus.append(time.process_time() - c0)
+        return min(walls), min(cpus)
+
+    predict_s, predict_cpu = best(lambda: tagger.predict(sentences, mini_batch_size, switches))
+    prebuilt = [Sentence(s) for s in sentences]
+    predict_pre_s, predict_pre_cpu = best(lambda: tagger.predict(prebuilt, mini_batch_size, switches))
+    with tempfile.TemporaryDirectory(dir=workdir) as tmp:
+        inputs = Path(tmp) / "in"
+        inputs.mkdir()
+        for i, doc in enumerate(documents):
+            (inputs / f"doc{i:05d}.txt").write_text(doc, encoding="utf-8")
+        runs = iter(range(2 * repeats))
+
+        def pipeline() -> None:
+            out = Path(tmp) / f"out{next(runs)}"
+            report = run_collection([str(inputs)], out, tagger, "overhead", settings, quiet=True)
+            if report.failed or report.tokens != tokens:
+                raise RuntimeError(f"pipeline run differs: {report}")
+
+        pipeline_s, pipeline_cpu = best(pipeline)
+    return {
+        "documents": len(documents), "sentences": len(sentences), "tokens": tokens,
+        "predict_s": predict_s, "predict_pretokenized_s": predict_pre_s, "pipeline_s": pipeline_s,
+        "overhead": pipeline_s / predict_s - 1.0, "overhead_vs_pretokenized": pipeline_s / predict_pre_s - 1.0,
+        "predict_cpu_s": predict_cpu, "predict_pretokenized_cpu_s": predict_pre_cpu, "pipeline_cpu_s": pipeline_cpu,
+        "overhead_cpu": pipeline_cpu / predict_cpu - 1.0,
+        "settings": {"format": fmt, "review": review, "html": html, "mini_batch_size": mini_batch_size,
+                     "repeats": repeats},
+    }
 
 
 def render(data: dict) -> str:

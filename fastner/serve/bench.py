@@ -40,11 +40,12 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fastner.options import command_line
 from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import environment
 from fastner.serve.client import Connection
 from fastner.serve.metrics import parse
-from fastner.serve.options import BenchSettings, command_line
+from fastner.serve.options import BenchSettings
 
 KIND = "serve"
 SCORE_GAP = 1.5e-4  # answers' scores are rounded to 4 decimals; float rounding across batches may move the last

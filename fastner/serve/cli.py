@@ -11,7 +11,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from fastner.serve.options import BenchSettings, ServeOptions, add_arguments, from_args
+from fastner.options import add_arguments, from_args
+from fastner.serve.options import BenchSettings, ServeOptions
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
 EXTRA_HINT = "install the serve extra: pip install 'fastner[serve]' (FastAPI and uvicorn)"

@@ -1,61 +1,14 @@
-"""The settings of `fastner serve` (and of its benchmark), declared once: dataclass fields carry their help
-text, and the command line is generated from them (as `Switches` is for the tagger)."""
+"""The settings of `fastner serve` (and of its benchmark), declared once (`fastner.options`): dataclass fields
+carry their help text, and the command line is generated from them."""
 
 from __future__ import annotations
 
 import argparse
-import dataclasses
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import Any
+from dataclasses import dataclass
+
+from fastner.options import add_arguments, from_args, option
 
 LOG_LEVELS = ("debug", "info", "warning", "error")
-_TYPES: dict[str, Callable[[str], Any]] = {"int": int, "float": float, "int | None": int}
-
-
-def option(default: Any, help: str, metavar: str | None = None, choices: tuple | None = None,
-           parse: Callable[[str], Any] | None = None, flag: str | None = None) -> Any:
-    """A settings field: `help` for `--help`; `parse` turns the flag's text into the value (default: the
-    field's type); `flag` overrides the flag name (default `--field-name`)."""
-    return field(default=default, metadata={"help": help, "metavar": metavar, "choices": choices, "parse": parse,
-                                            "flag": flag})
-
-
-def flag(f: dataclasses.Field) -> str:
-    return f.metadata.get("flag") or "--" + f.name.replace("_", "-")
-
-
-def add_arguments(parser: argparse.ArgumentParser, cls: type) -> None:
-    """One flag per field of the dataclass `cls`, with the field's type, default and help."""
-    for f in dataclasses.fields(cls):
-        meta = f.metadata
-        kind = meta["parse"] or _TYPES.get(str(f.type), str)
-        shown = "" if f.default is None else f" (default {_text(f.default)})"
-        parser.add_argument(flag(f), dest=f.name, type=kind, default=f.default, metavar=meta["metavar"],
-                            choices=meta["choices"], help=meta["help"] + shown)
-
-
-def from_args(cls: type, args: argparse.Namespace) -> Any:
-    """The dataclass `cls` from the flags `add_arguments` parsed (its validation raises ValueError)."""
-    return cls(**{f.name: getattr(args, f.name) for f in dataclasses.fields(cls)})
-
-
-def command_line(prog: str, settings: Any) -> str:
-    """`prog` followed by the flags that give `settings` (fields at their default left out)."""
-    parts = [prog]
-    for f in dataclasses.fields(settings):
-        value = getattr(settings, f.name)
-        if value != f.default:
-            parts.append(f"{flag(f)} {_text(value)}")
-    return " ".join(parts)
-
-
-def _text(value: Any) -> str:
-    if value is None:  # the one optional field with another default: --threads (0: torch's default)
-        return "0"
-    if isinstance(value, tuple):
-        return ",".join(map(str, value))
-    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 @dataclass(frozen=True)

@@ -47,17 +47,8 @@ def variants_from_args(args):
     return Variants(**rates)
 
 
-def write_split(out: Path, split: str, docs) -> int:
-    """DIR/{split}.conll and DIR/{split}.txt (documents separated by a blank line); returns the sentence count."""
-    from fastner.train.conll import tag_documents, write_conll
-
-    sentences = tag_documents(docs)
-    write_conll(out / f"{split}.conll", sentences)
-    (out / f"{split}.txt").write_text("\n\n".join(d.text for d in docs) + "\n", encoding="utf-8")
-    return len(sentences)
-
-
 def cmd_generate(args) -> int:
+    from fastner.train.conll import write_split
     from fastner.train.generate import generate_documents
 
     if args.docs < 1:
@@ -78,8 +69,8 @@ def cmd_generate(args) -> int:
 # --- train-lm ---------------------------------------------------------------------------------------------
 
 def cmd_train_lm(args) -> int:
+    from fastner.devices import resolve_device
     from fastner.train.lm import char_dictionary, read_text, save_char_lm, train_char_lm
-    from fastner.train.trainer import resolve_device
 
     _threads(args.threads)
     try:
@@ -95,7 +86,10 @@ def cmd_train_lm(args) -> int:
     chars = char_dictionary(sentences)
     directions = {"both": (True, False), "forward": (True,), "backward": (False,)}[args.direction]
     out = Path(args.out)
-    device = resolve_device(args.device)
+    try:
+        device = resolve_device(args.device)
+    except ValueError as err:
+        return _error(str(err))
     print(f"{len(sentences)} training sentences ({sum(map(len, sentences)):,} chars), {len(dev)} held out; "
           f"{len(chars)} characters; device {device}")
     for forward in directions:
@@ -112,20 +106,14 @@ def cmd_train_lm(args) -> int:
 # --- train ------------------------------------------------------------------------------------------------
 
 def config_from_args(args):
+    from fastner.options import from_args
     from fastner.train.trainer import TrainConfig
 
     forward, backward = args.forward_lm, args.backward_lm
     if args.lms:
         forward = forward or str(Path(args.lms) / "forward")
         backward = backward or str(Path(args.lms) / "backward")
-    return TrainConfig(
-        word_dim=args.word_dim, word_min_count=args.min_count, word_vectors=args.word_vectors,
-        tune_word_vectors=args.tune_word_vectors, forward_lm=forward, backward_lm=backward,
-        fine_tune_lms=args.fine_tune_lms, hidden_size=args.hidden, rnn_layers=args.layers, use_crf=not args.no_crf,
-        reproject=not args.no_reproject, epochs=args.epochs, patience=args.patience, batch_size=args.batch_size,
-        lr=args.lr, dropout=args.dropout, word_dropout=args.word_dropout, unk_rate=args.unk_rate, augment=args.augment,
-        seed=args.seed,
-        device=args.device)
+    return from_args(TrainConfig, args, forward_lm=forward, backward_lm=backward)
 
 
 def cmd_train(args) -> int:
@@ -190,6 +178,9 @@ def _common(p: argparse.ArgumentParser, threads: int = 2) -> None:
 
 def register(subparsers) -> None:
     """Add `generate`, `train-lm`, `train`, `evaluate` and `train-default` to an argparse subparsers object."""
+    from fastner.options import add_arguments
+    from fastner.train.trainer import TrainConfig
+
     p = subparsers.add_parser("generate", help="generate synthetic French court decisions as CoNLL and raw text")
     p.add_argument("--docs", type=int, required=True, help="training documents")
     p.add_argument("--seed", type=int, default=0)
@@ -226,30 +217,9 @@ def register(subparsers) -> None:
     p.add_argument("train", help="training CoNLL file")
     p.add_argument("dev", help="dev CoNLL file (early stopping on its micro F1)")
     p.add_argument("--out", required=True, help="model directory (best model; checkpoint/ and training.json)")
-    p.add_argument("--word-vectors", default=None, help="word2vec file (text or binary); default: learned")
-    p.add_argument("--tune-word-vectors", action="store_true", help="fine-tune vectors read from --word-vectors")
-    p.add_argument("--word-dim", type=int, default=64, help="size of learned word vectors")
-    p.add_argument("--min-count", type=int, default=1, help="learned vocabulary: minimum count")
-    p.add_argument("--lms", default=None, help="directory from `train-lm --direction both`")
-    p.add_argument("--forward-lm", default=None)
-    p.add_argument("--backward-lm", default=None)
-    p.add_argument("--fine-tune-lms", action="store_true", help="train the character LMs too (default: frozen)")
-    p.add_argument("--hidden", type=int, default=128, help="BiLSTM hidden size")
-    p.add_argument("--layers", type=int, default=1, help="BiLSTM layers")
-    p.add_argument("--no-crf", action="store_true")
-    p.add_argument("--no-reproject", action="store_true")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--patience", type=int, default=3, help="epochs without dev improvement before stopping")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--lr", type=float, default=2e-3, help="Adam learning rate")
-    p.add_argument("--dropout", type=float, default=0.25)
-    p.add_argument("--word-dropout", type=float, default=0.05)
-    p.add_argument("--unk-rate", type=float, default=0.1, help="rate of word vectors replaced by the unknown one")
-    p.add_argument("--augment", type=float, default=0.0,
-                   help="add spliced sentences (an entity's left part + another sentence's end), as a fraction of "
-                        "the training set: better on unseen templates")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto (CUDA when present), cpu, cuda, cuda:1...")
+    p.add_argument("--lms", default=None, help="directory from `train-lm --direction both` (its forward/ and "
+                                               "backward/; --forward-lm and --backward-lm override)")
+    add_arguments(p, TrainConfig)
     p.add_argument("--resume", action="store_true", help="continue from OUT/checkpoint")
     p.add_argument("--no-progress", action="store_true")
     _common(p)

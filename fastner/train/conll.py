@@ -230,3 +230,11 @@ def tag_document(doc, doc_index: int = 0) -> list[TaggedSentence]:
 
 def tag_documents(docs) -> list[TaggedSentence]:
     return [s for i, doc in enumerate(docs) for s in tag_document(doc, i)]
+
+
+def write_split(out: Path, split: str, docs) -> int:
+    """DIR/{split}.conll and DIR/{split}.txt (documents separated by a blank line); returns the sentence count."""
+    sentences = tag_documents(docs)
+    write_conll(out / f"{split}.conll", sentences)
+    (out / f"{split}.txt").write_text("\n\n".join(d.text for d in docs) + "\n", encoding="utf-8")
+    return len(sentences)

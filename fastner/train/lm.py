@@ -27,9 +27,9 @@ from safetensors.torch import save_file
 from segtok.segmenter import split_single
 
 from fastner.embeddings.charlm import END_MARKER, START_MARKER, CharLM, token_positions
+from fastner.progress import Progress
 from fastner.tagger import DEFAULT_CHARS
 from fastner.text import Sentence, clean_text
-from fastner.train.progress import Progress
 
 LM_FORMAT, LM_VERSION = "fastner-char-lm", 1
 CONFIG, WEIGHTS = "config.json", "model.safetensors"
@@ -204,7 +204,7 @@ def train_char_lm(train: Sequence[str], dev: Sequence[str], is_forward: bool, *,
                 optimizer.step()
                 seen_loss += float(loss.detach())
                 seen_chars += n
-                bar.update(n, items=n, loss=seen_loss / seen_chars)
+                bar.update(n, loss=seen_loss / seen_chars)
             generator.set_state(torch.get_rng_state())
         train_loss = seen_loss / max(seen_chars, 1)
         ppl = perplexity(lm, dev_strings, device)

@@ -25,9 +25,12 @@ import torch
 from torch import nn
 
 from fastner.decode import viterbi_batched
+from fastner.devices import resolve_device
 from fastner.embeddings.charlm import CharLMEmbeddings
 from fastner.embeddings.stack import Packing
 from fastner.embeddings.words import WordEmbeddings
+from fastner.options import option
+from fastner.progress import Progress
 from fastner.switches import Switches
 from fastner.tagger import SequenceTagger, bioes_tags
 from fastner.text import Sentence
@@ -35,46 +38,42 @@ from fastner.train.conll import TaggedSentence
 from fastner.train.crf import crf_nll, softmax_nll
 from fastner.train.lm import load_char_lm, token_states
 from fastner.train.metrics import span_scores
-from fastner.train.progress import Progress
 
 _DIGIT = re.compile(r"\d")
 STATE = "trainer-state.pt"
 
 
-@dataclass
+@dataclass(frozen=True)
 class TrainConfig:
-    """Everything that decides a training run (saved next to the model as training.json)."""
+    """Everything that decides a training run (saved next to the model as training.json); `fastner train`'s
+    flags are generated from these fields (`fastner.options`)."""
 
-    word_dim: int = 64
-    word_min_count: int = 1
-    word_vectors: str | None = None  # a word2vec file (text or binary); None: learned vectors
-    tune_word_vectors: bool = False  # fine-tune vectors read from a file (learned ones are always trained)
-    forward_lm: str | None = None
-    backward_lm: str | None = None
-    fine_tune_lms: bool = False
-    hidden_size: int = 128
-    rnn_layers: int = 1
-    use_crf: bool = True
-    reproject: bool = True
-    epochs: int = 10
-    patience: int = 3
-    batch_size: int = 32
-    lr: float = 2e-3
-    anneal: float = 0.5  # learning rate factor after an epoch without dev improvement
-    dropout: float = 0.25  # locked dropout on the embeddings, dropout on the BiLSTM outputs
-    word_dropout: float = 0.05  # a token's whole embedding zeroed
-    unk_rate: float = 0.1  # a token's word vector replaced by the unknown (zero) vector
-    clip: float = 5.0
-    seed: int = 0
-    device: str = "auto"
-    eval_batch_size: int = 64
-    augment: float = 0.0  # spliced sentences added to the training set, as a fraction of it (see `splice`)
-
-
-def resolve_device(name: str) -> torch.device:
-    if name == "auto":
-        return torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    return torch.device(name)
+    word_dim: int = option(64, "size of learned word vectors", "N")
+    word_min_count: int = option(1, "learned vocabulary: minimum count", "N", flag="--min-count")
+    word_vectors: str | None = option(None, "word2vec file (text or binary); default: learned vectors", "FILE")
+    tune_word_vectors: bool = option(False, "fine-tune vectors read from --word-vectors (learned ones are always "
+                                            "trained)")
+    forward_lm: str | None = option(None, "forward character LM directory (from train-lm)", "DIR")
+    backward_lm: str | None = option(None, "backward character LM directory (from train-lm)", "DIR")
+    fine_tune_lms: bool = option(False, "train the character LMs too (default: frozen)")
+    hidden_size: int = option(128, "BiLSTM hidden size", "N", flag="--hidden")
+    rnn_layers: int = option(1, "BiLSTM layers", "N", flag="--layers")
+    use_crf: bool = option(True, "decode without a CRF", flag="--no-crf")
+    reproject: bool = option(True, "no reprojection layer before the BiLSTM")
+    epochs: int = option(10, "epochs at most", "N")
+    patience: int = option(3, "epochs without dev improvement before stopping", "N")
+    batch_size: int = option(32, "sentences per training batch", "N")
+    lr: float = option(2e-3, "Adam learning rate", "LR")
+    anneal: float = option(0.5, "learning rate factor after an epoch without dev improvement", "F")
+    dropout: float = option(0.25, "locked dropout on the embeddings, dropout on the BiLSTM outputs", "P")
+    word_dropout: float = option(0.05, "rate of tokens whose whole embedding is zeroed", "P")
+    unk_rate: float = option(0.1, "rate of word vectors replaced by the unknown (zero) vector", "P")
+    clip: float = option(5.0, "gradient norm clipping", "NORM")
+    seed: int = option(0, "random seed (training is deterministic by seed)", "N")
+    device: str = option("auto", "auto (CUDA when present), cpu, cuda, cuda:1...", "DEVICE")
+    eval_batch_size: int = option(64, "sentences per batch when scoring dev", "N")
+    augment: float = option(0.0, "spliced sentences (an entity's left part + another sentence's end) added, as a "
+                                 "fraction of the training set: better on unseen templates (see `splice`)", "F")
 
 
 def word_key(word: str) -> str:
@@ -459,7 +458,7 @@ def train_tagger(train: Sequence[TaggedSentence], dev: Sequence[TaggedSentence],
                 nn.utils.clip_grad_norm_(params, config.clip)
                 optimizer.step()
                 total_loss += float(loss.detach())
-                bar.update(sum(batch.lengths), items=sum(batch.lengths), loss=total_loss / k)
+                bar.update(sum(batch.lengths), loss=total_loss / k)
         train_seconds = time.perf_counter() - epoch_begin
         scores = span_scores([s.tags for s in dev_data.sentences], decode_dataset(model, dev_data,
                                                                                  config.eval_batch_size))
