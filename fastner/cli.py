@@ -50,9 +50,9 @@ def cmd_bench(args) -> int:
 
 
 def cmd_report(args) -> int:
-    from fastner.perf.report import render_reports
+    from fastner.reports import render_all
 
-    for path in render_reports([Path(p) for p in args.json], Path(args.out)):
+    for path in render_all([Path(p) for p in args.json], Path(args.out)):
         print(f"wrote {path}")
     return 0
 
@@ -122,7 +122,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", default=str(REPORTS / "data"))
     p.set_defaults(func=cmd_bench)
 
-    p = sub.add_parser("report", help="render markdown reports from saved benchmark JSON (no measuring)")
+    p = sub.add_parser("report", help="render markdown reports from their saved JSON, every kind (no measuring)")
     p.add_argument("json", nargs="+")
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_report)

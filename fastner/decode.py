@@ -206,21 +206,21 @@ class Decoder:
 
     def __call__(self, feats: torch.Tensor, lengths: list[int]) -> Decoded:
         """feats (B, T, K) on the model's device -> per sentence (tag ids, confidences)."""
-        s = self.switches
+        switches = self.switches
         if self.transitions is None:
-            return argmax_vectorized(feats, lengths) if s.nocrf_vectorized else argmax_per_token(feats, lengths)
-        if s.viterbi_device == "cpu":
+            return argmax_vectorized(feats, lengths) if switches.nocrf_vectorized else argmax_per_token(feats, lengths)
+        if switches.viterbi_device == "cpu":
             feats = feats.detach().cpu()  # one device-to-host copy per batch (#1038)
-        if s.viterbi_impl == "batched":
+        if switches.viterbi_impl == "batched":
             lengths_t = torch.tensor(lengths, device=feats.device)
             return viterbi_batched(feats, lengths_t, self.transitions, self.start, self.stop)
-        if s.viterbi_impl == "torch_loop":
+        if switches.viterbi_impl == "torch_loop":
             out = []
             for sentence_feats, length in zip(feats, lengths):
                 path, confs = viterbi_torch_loop(sentence_feats[:length], self.transitions, self.start, self.stop)
                 out.append((path, confs))
             return out
         numpy_feats = feats.numpy()
-        decode_one = viterbi_numpy_tile if s.viterbi_impl == "numpy_tile" else viterbi_numpy_broadcast
+        decode_one = viterbi_numpy_tile if switches.viterbi_impl == "numpy_tile" else viterbi_numpy_broadcast
         return [decode_one(numpy_feats[i, :length], self.transitions, self.start, self.stop)
                 for i, length in enumerate(lengths)]

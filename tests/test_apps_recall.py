@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 from fastner.apps.anonymize import Mark
 from fastner.apps.recall_report import main, measure_recall, render, score_document
 from fastner.apps.stub import LexiconTagger
@@ -28,7 +30,7 @@ def test_consistency_raises_recall_with_a_tagger_that_knows_full_names_only() ->
     without, with_ = measure["without_consistency"], measure["with_consistency"]
     assert without["entities"] == with_["entities"] > 0
     assert with_["full"] > without["full"]
-    report = render(measure, "stub")
+    report = render({"kind": "anonymize-recall", "measure": measure, "model": "stub", "note": ""})
     assert "| fully replaced (recall) |" in report and "stub" in report
 
 
@@ -36,6 +38,6 @@ def test_report_without_a_model_says_so(tmp_path, monkeypatch) -> None:
     from fastner.apps import tag
 
     monkeypatch.setattr(tag, "MODELS", tmp_path)
-    out = tmp_path / "r.md"
-    assert main(["--out", str(out)]) == 1
-    assert "No numbers" in out.read_text()
+    assert main(["--out", str(tmp_path)]) == 1
+    assert "No numbers" in (tmp_path / "anonymize-recall.md").read_text()
+    assert json.loads((tmp_path / "data" / "anonymize-recall.json").read_text())["measure"] is None

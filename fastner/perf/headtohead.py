@@ -20,9 +20,9 @@ import torch
 
 from fastner.perf.floor import prepare_floor
 from fastner.perf.profile import top_functions
-from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
 from fastner.perf.workloads import load_workload
+from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
 from fastner.tagger import DEFAULT_CHARS, SIZES
 from fastner.text import Sentence
@@ -183,5 +183,9 @@ def _int(x: float) -> str:
     return f"{x:,.0f}"
 
 
+def stem(data: dict) -> str:
+    return f"head-to-head-cpu-{data['size']}-{data['workload']}"
+
+
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
-    return write_json_and_markdown(data, render(data), out_dir, f"head-to-head-cpu-{data['size']}-{data['workload']}")
+    return write_json_and_markdown(data, render(data), out_dir, stem(data))

@@ -54,16 +54,6 @@ def render_reports(json_paths: list[Path], out_dir: Path) -> list[Path]:
     return written
 
 
-def write_json_and_markdown(data: dict, markdown: str, out_dir: Path, stem: str) -> tuple[Path, Path]:
-    """Save a measurement's JSON under `out_dir/data/` and the markdown rendered from it beside."""
-    (out_dir / "data").mkdir(parents=True, exist_ok=True)
-    json_path = out_dir / "data" / f"{stem}.json"
-    json_path.write_text(json.dumps(data, indent=1), encoding="utf-8")
-    md_path = out_dir / f"{stem}.md"
-    md_path.write_text(markdown, encoding="utf-8")
-    return json_path, md_path
-
-
 def _fmt(x: float | None, digits: int = 3) -> str:
     return "n/a" if x is None else f"{x:.{digits}f}"
 

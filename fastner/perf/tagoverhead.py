@@ -11,16 +11,17 @@ import torch
 
 from fastner.apps.documents import split_sentences
 from fastner.apps.pipeline import Settings, run_collection
-from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
 from fastner.perf.workloads import load_workload
+from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
 from fastner.tagger import SequenceTagger
 from fastner.text import Sentence
 
 
 def measure(size: str = "cpu", repeats: int = 5) -> dict:
-    return {"size": size, "repeats": repeats, "result": measure_tag_overhead(size=size, repeats=repeats),
+    return {"kind": "tag-overhead", "size": size, "repeats": repeats,
+            "result": measure_tag_overhead(size=size, repeats=repeats),
             "environment": environment(torch.device("cpu"))}
 
 
@@ -107,5 +108,9 @@ def render(data: dict) -> str:
     return "\n".join(lines)
 
 
+def stem(data: dict) -> str:
+    return f"tag-overhead-cpu-{data['size']}"
+
+
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
-    return write_json_and_markdown(data, render(data), out_dir, f"tag-overhead-cpu-{data['size']}")
+    return write_json_and_markdown(data, render(data), out_dir, stem(data))

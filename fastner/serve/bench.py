@@ -41,8 +41,8 @@ import numpy as np
 import torch
 
 from fastner.options import command_line
-from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import environment
+from fastner.reports import write_json_and_markdown
 from fastner.serve.client import Connection
 from fastner.serve.metrics import parse
 from fastner.serve.options import BenchSettings
