@@ -20,7 +20,7 @@ import pytest
 from fastner.apps import documents, runs
 from fastner.apps.pipeline import Settings, run_collection
 from fastner.apps.stub import LexiconTagger
-from fastner.train.generate import generate_documents
+from fastner.synth.decisions import generate_documents
 
 
 @pytest.fixture(autouse=True)

@@ -21,7 +21,8 @@ from fastner.apps.stub import LexiconTagger
 from fastner.apps.tag import ModelNotFound, default_model_dir, load_model
 from fastner.cli import main
 from fastner.perf.tagoverhead import measure_tag_overhead
-from fastner.train.generate import LABELS, generate_documents
+from fastner.synth.decisions import generate_documents
+from fastner.synth.labels import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
 

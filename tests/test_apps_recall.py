@@ -7,7 +7,7 @@ import json
 from fastner.apps.anonymize import Mark
 from fastner.apps.recall_report import main, measure_recall, render, score_document
 from fastner.apps.stub import LexiconTagger
-from fastner.train.generate import generate_documents
+from fastner.synth.decisions import generate_documents
 
 
 def test_score_document() -> None:

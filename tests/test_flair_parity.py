@@ -38,9 +38,10 @@ from fastner.interop.cli import register  # noqa: E402
 from fastner.interop.flair import from_flair, load_flair_file  # noqa: E402
 from fastner.perf.workloads import load_workload  # noqa: E402
 from fastner.switches import PRESETS, Switches  # noqa: E402
+from fastner.synth.decisions import legal_sentences  # noqa: E402
+from fastner.synth.labels import LABELS  # noqa: E402
 from fastner.tagger import DEFAULT_CHARS  # noqa: E402
 from fastner.text import Sentence  # noqa: E402
-from fastner.train.generate import LABELS, legal_sentences  # noqa: E402
 
 TOLERANCE = 1e-4
 FLAIR_BATCH, FASTNER_BATCH = 8, 5  # different batch compositions on purpose

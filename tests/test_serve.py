@@ -27,7 +27,8 @@ from fastner.cli import main
 from fastner.serve.app import create_app, serve_in_thread
 from fastner.serve.metrics import parse
 from fastner.serve.options import ServeOptions
-from fastner.train.generate import LABELS, generate_documents
+from fastner.synth.decisions import generate_documents
+from fastner.synth.labels import LABELS
 
 REPO = Path(__file__).resolve().parents[1]
 SCORE_GAP = 1.5e-4  # scores are rounded to 4 decimals; float rounding (1e-6) may move the last one

@@ -13,7 +13,7 @@ pytest.importorskip("uvicorn", reason="needs the serve extra")
 from fastner import SequenceTagger
 from fastner.serve.bench import _difference, measure, render, write
 from fastner.serve.options import BenchSettings
-from fastner.train.generate import LABELS
+from fastner.synth.labels import LABELS
 
 WORKLOAD = ("M. Jean Dupont demeure 3 rue des Lilas à Lyon.\nLa cour confirme le jugement.\n"
             "Attendu que Mme Claire Martin a interjeté appel le 3 mars 2019.\n")

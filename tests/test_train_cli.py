@@ -8,11 +8,12 @@ import json
 import pytest
 import torch
 
+from fastner.synth.decisions import generate_documents
+from fastner.synth.variants import Variants
 from fastner.tagger import SequenceTagger
 from fastner.train import default_model_path
 from fastner.train.cli import register
 from fastner.train.conll import read_conll, spans_from_bioes
-from fastner.train.generate import Variants, generate_documents
 from fastner.train.metrics import span_scores
 from fastner.train.trainer import predict_tags
 

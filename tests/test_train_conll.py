@@ -8,6 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from fastner.synth.decisions import generate_documents
+from fastner.synth.variants import Variants
 from fastner.text import Sentence
 from fastner.train.conll import (
     ConllError,
@@ -21,7 +23,6 @@ from fastner.train.conll import (
     validate_tags,
     write_conll,
 )
-from fastner.train.generate import Variants, generate_documents
 
 SENTENCES = [
     TaggedSentence(["M.", "Jean", "Dupont", "demeure", "à", "Lyon", "."], ["O", "B-PERS", "E-PERS", "O", "O",

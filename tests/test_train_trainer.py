@@ -9,10 +9,10 @@ import pytest
 import torch
 
 from fastner.switches import Switches
+from fastner.synth.decisions import generate_documents
 from fastner.tagger import SequenceTagger
 from fastner.text import Sentence
 from fastner.train.conll import tag_documents
-from fastner.train.generate import generate_documents
 from fastner.train.lm import save_char_lm, tokenized_sentences, train_char_lm
 from fastner.train.trainer import Dataset, Trainable, TrainConfig, build_tagger, predict_tags, train_tagger
 from fastner.train.vectors import read_word2vec, write_word2vec

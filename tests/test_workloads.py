@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from fastner.perf.workloads import Workload, load_workload, write_bundled_workloads
-from fastner.train.generate import conll_like_sentences, generate_documents
+from fastner.synth.decisions import generate_documents
+from fastner.synth.news import conll_like_sentences
 
 
 @pytest.mark.parametrize("name", ["legal", "conll"])

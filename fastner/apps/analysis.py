@@ -14,9 +14,10 @@ from array import array
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from fastner.synth import labels
 from fastner.text import normalized_text
 
-PERSON_LABELS = frozenset({"PERS", "PER", "PERSON", "JUDGE_CLERK", "LAWYER"})
+PERSON_LABELS = frozenset(labels.PERSON_LABELS) | {"PER", "PERSON"}  # the bundled model's, and other models'
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
 _BIRTH_BEFORE = re.compile(
     r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)

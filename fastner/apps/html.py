@@ -11,11 +11,10 @@ from collections.abc import Callable, Iterable, Sequence
 from html import escape
 
 from fastner.apps.anonymize import Mark, Piece
+from fastner.synth.labels import LABELS
 
-PALETTE = {
-    "PERS": "#ffd3d3", "ADDRESS": "#d4f0d0", "ORGANIZATION": "#d7e3ff", "LAWYER": "#ffe9c2",
-    "JUDGE_CLERK": "#eed9ff", "BAR": "#d9f3f6", "COURT": "#e8e8c8", "DATE": "#f1e0d0",
-}
+PALETTE = dict(zip(LABELS, ("#ffd3d3", "#d4f0d0", "#d7e3ff", "#ffe9c2", "#eed9ff", "#d9f3f6", "#e8e8c8", "#f1e0d0"),
+                   strict=True))  # one colour per entity type of the bundled model
 
 
 def colour(label: str) -> str:

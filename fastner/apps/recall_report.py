@@ -1,6 +1,6 @@
 """How much the consistency pass ("check again") adds to the recall of pseudonymization, measured.
 
-`measure_recall` tags synthetic court decisions (`fastner.train.generate`, the `test` split, never seen in
+`measure_recall` tags synthetic court decisions (`fastner.synth.decisions`, the `test` split, never seen in
 training) once, then pseudonymizes each with and without consistency, through the same code as
 `fastner anonymize`, and counts the gold entities of the replaced types that were fully replaced.
 `python -m fastner.apps.recall_report` writes `reports/data/anonymize-recall.json` and the report rendered
@@ -90,7 +90,7 @@ def measure_recall(tagger, n_docs: int = 40, seed: int = 0, types: Sequence[str]
     """Recall of the replaced types' gold entities, with and without consistency, on `n_docs` generated
     decisions of `split` (seed `seed`). Returns totals per setting: entities, fully and partly replaced,
     characters, replaced characters outside gold entities, consistency replacements outside gold."""
-    from fastner.train.generate import generate_documents
+    from fastner.synth.decisions import generate_documents
 
     documents = generate_documents(n_docs, seed, split=split)
     started = time.perf_counter()

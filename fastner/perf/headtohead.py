@@ -20,10 +20,11 @@ import torch
 
 from fastner.perf.floor import prepare_floor
 from fastner.perf.profile import top_functions
-from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
+from fastner.perf.setup import environment, workload_vocab
 from fastner.perf.workloads import load_workload
 from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
+from fastner.synth.labels import LABELS
 from fastner.tagger import DEFAULT_CHARS, SIZES
 from fastner.text import Sentence
 
@@ -58,7 +59,7 @@ def build_flair_tagger(size: str, vocab: list[str], seed: int, directory: Path):
         lms.append(FlairEmbeddings(lm))
         lm.eval()
     tags = Dictionary(add_unk=False)
-    for t in TAG_TYPES:  # entity types: Flair adds O and the BIOES prefixes itself for span labels
+    for t in LABELS:  # entity types: Flair adds O and the BIOES prefixes itself for span labels
         tags.add_item(t)
     tags.span_labels = True
     tagger = SequenceTagger(hidden_size=spec.hidden, embeddings=StackedEmbeddings([WordEmbeddings(str(kv_path)), *lms]),

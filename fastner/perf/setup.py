@@ -15,10 +15,10 @@ import torch
 from fastner.devices import resolve_device
 from fastner.perf.workloads import Workload, load_workload
 from fastner.switches import Switches
+from fastner.synth.labels import LABELS
 from fastner.tagger import SequenceTagger
 from fastner.text import Sentence
 
-TAG_TYPES = ("PERS", "ADDRESS", "ORGANIZATION", "LAWYER", "JUDGE_CLERK", "BAR", "COURT", "DATE")
 SCORE_TOLERANCE = 1e-4  # confidences may differ by float rounding between configurations; tags may not
 
 Outputs = list[tuple[list[str], list[float]]]
@@ -62,7 +62,7 @@ def build_setup(workload: str, size: str, device: str = "cpu", batch_size: int =
         dev = resolve_device(device)
     except ValueError as err:
         raise SystemExit(str(err)) from None
-    tagger = SequenceTagger.random(size, TAG_TYPES, seed=seed, vocab=workload_vocab(wl)).to(dev)
+    tagger = SequenceTagger.random(size, LABELS, seed=seed, vocab=workload_vocab(wl)).to(dev)
     return BenchSetup(wl, size, dev, batch_size, tagger, [Sentence(s) for s in wl.sentences])
 
 

@@ -11,10 +11,11 @@ import torch
 
 from fastner.apps.documents import split_sentences
 from fastner.apps.pipeline import Settings, run_collection
-from fastner.perf.setup import TAG_TYPES, environment, workload_vocab
+from fastner.perf.setup import environment, workload_vocab
 from fastner.perf.workloads import load_workload
 from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
+from fastner.synth.labels import LABELS
 from fastner.tagger import SequenceTagger
 from fastner.text import Sentence
 
@@ -45,7 +46,7 @@ def measure_tag_overhead(tagger=None, documents: list[str] | None = None, *, siz
         if documents is None:
             documents = ["\n".join(doc) + "\n" for doc in workload.documents]
         if tagger is None:
-            tagger = SequenceTagger.random(size, TAG_TYPES, seed=0, vocab=workload_vocab(workload))
+            tagger = SequenceTagger.random(size, LABELS, seed=0, vocab=workload_vocab(workload))
     settings = Settings(mode="tag", format=fmt, html=html, review=review, mini_batch_size=mini_batch_size,
                         switches=switches)
     sentences = [text for doc in documents for _, text in split_sentences([doc], settings.max_sentence_chars)]

@@ -18,7 +18,8 @@ from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
-from fastner.train.generate import conll_like_articles, iter_documents
+from fastner.synth.decisions import iter_documents
+from fastner.synth.news import conll_like_articles
 
 BUNDLED = ("legal", "conll")
 BUNDLE_SEED = 0

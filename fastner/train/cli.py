@@ -37,7 +37,7 @@ def _rate(text: str) -> float:
 # --- generate ---------------------------------------------------------------------------------------------
 
 def variants_from_args(args):
-    from fastner.train.generate import Variants
+    from fastner.synth.variants import Variants
 
     rates = {f.name: args.variants for f in fields(Variants)}
     for name in VARIANT_OPTIONS:
@@ -48,8 +48,8 @@ def variants_from_args(args):
 
 
 def cmd_generate(args) -> int:
+    from fastner.synth.decisions import generate_documents
     from fastner.train.conll import write_split
-    from fastner.train.generate import generate_documents
 
     if args.docs < 1:
         return _error("--docs must be >= 1")

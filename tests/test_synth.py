@@ -1,9 +1,10 @@
-"""The synthetic decision generator: determinism, exact offsets, split partition, variants, lengths."""
+"""The synthetic text generators: pinned outputs, determinism, exact offsets, split partition, variants, lengths."""
 
 from __future__ import annotations
 
 import dataclasses
 import hashlib
+import json
 import os
 import re
 import statistics
@@ -13,17 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from fastner.train import generate
-from fastner.train.generate import (
-    LABELS,
-    PERSON_LABELS,
-    Document,
-    Variants,
-    conll_like_sentences,
-    generate_documents,
-    iter_documents,
-    legal_sentences,
-)
+from fastner.synth import lists
+from fastner.synth.decisions import Document, generate_documents, iter_documents, legal_sentences
+from fastner.synth.labels import LABELS, PERSON_LABELS
+from fastner.synth.news import conll_like_articles, conll_like_sentences
+from fastner.synth.variants import Variants
 
 TITLES = ("M. ", "Mme ", "Monsieur ", "Madame ")
 PLAUSIBLE = {
@@ -63,6 +58,40 @@ def spans(doc: Document) -> list[tuple[str, str]]:
     return [(e.label, doc.text[e.start:e.end]) for e in doc.entities]
 
 
+def digest(documents: list[Document]) -> str:
+    """SHA-256 of the documents' ids, texts, entities, sentence spans and templates (canonical JSON)."""
+    payload = [[d.id, d.text, [[e.start, e.end, e.label] for e in d.entities], [list(s) for s in d.sentences],
+                list(d.templates)] for d in documents]
+    return hashlib.sha256(json.dumps(payload, ensure_ascii=False).encode()).hexdigest()
+
+
+# Computed from fastner/train/generate.py before the generator moved to fastner/synth/ with its lists as data
+# files: the same seeds must keep giving byte-identical documents (the bundled workloads, the bundled model's
+# training data and every test built on generated text depend on it).
+PINNED = {
+    "train": "40788289db84bbc18fb859ce9dc14ef3f514d8d80c916da3f35dba306500669d",
+    "dev": "7ed2fd1b0d4736f75fa641e9df8473097d07daef75f0ef25c6c8aa58cd2af387",
+    "test": "c5621642db22ff5c6c9e14e1793c77652df3cc498ae1e735089c5da20c019afc",
+}
+PINNED_VARIANTS = "7a48e39c9caa6b4f8bb88dcea4a951f56f79ee98c526d3e79beb4fa0c4f24f45"
+PINNED_NEWS = "3ad00f4f013395b9c5ea59a4343dd26926b1759b077a0dd655a649a139c3ef01"
+
+
+@pytest.mark.parametrize("split", list(PINNED))
+def test_documents_are_pinned(split: str) -> None:
+    assert digest(generate_documents(20, 0, split=split)) == PINNED[split]
+
+
+def test_documents_with_every_variant_are_pinned() -> None:
+    rates = {f.name: 0.3 for f in dataclasses.fields(Variants)}
+    assert digest(generate_documents(20, 0, split="train", variants=Variants(**rates))) == PINNED_VARIANTS
+
+
+def test_news_sentences_are_pinned() -> None:
+    articles = conll_like_articles(2000, 0)
+    assert hashlib.sha256(json.dumps(articles, ensure_ascii=False).encode()).hexdigest() == PINNED_NEWS
+
+
 def test_same_seed_same_documents_and_prefixes() -> None:
     docs = generate_documents(4, seed=7)
     assert docs == generate_documents(4, seed=7)
@@ -79,7 +108,7 @@ def test_seeds_and_splits_differ() -> None:
 
 def test_same_output_in_another_process() -> None:
     """No dependency on hash randomization: a fresh interpreter with another PYTHONHASHSEED agrees."""
-    code = ("import hashlib; from fastner.train.generate import generate_documents as g; "
+    code = ("import hashlib; from fastner.synth.decisions import generate_documents as g; "
             "print(hashlib.sha256(repr(g(3, 5, split='test')).encode()).hexdigest())")
     root = Path(__file__).resolve().parents[1]
     env = {**os.environ, "PYTHONHASHSEED": "12345",
@@ -124,7 +153,7 @@ def test_test_split_uses_unseen_names_and_templates() -> None:
 
 
 def test_common_noun_surnames_are_not_ordinary_surnames() -> None:
-    assert not set(generate.SURNAMES) & set(generate.COMMON_NOUN_SURNAMES)
+    assert not set(lists.SURNAMES) & set(lists.COMMON_NOUN_SURNAMES)
 
 
 @pytest.fixture(scope="module")
@@ -188,7 +217,7 @@ def test_name_as_company_reuses_a_party_surname() -> None:
 
 
 def test_common_noun_names_draws_only_common_noun_surnames() -> None:
-    nouns = {name.upper() for name in generate.COMMON_NOUN_SURNAMES}
+    nouns = {name.upper() for name in lists.COMMON_NOUN_SURNAMES}
     for doc in with_variant(common_noun_names=1.0):
         for label, text in spans(doc):
             if label in PERSON_LABELS:
