@@ -1,6 +1,9 @@
-"""Shared fixtures: small random taggers of several shapes and sentences that stress the tagger."""
+"""Shared fixtures: small random taggers of several shapes and sentences that stress the tagger; the `slow`
+marker's opt-in."""
 
 from __future__ import annotations
+
+import os
 
 import numpy as np
 import pytest
@@ -63,3 +66,14 @@ def _reset_torch_state():
     yield
     torch.set_num_threads(threads)
     torch.set_grad_enabled(True)
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """`@pytest.mark.slow` tests (real scales, wall-clock ratios) run only when asked: `-m slow` (or any
+    marker expression naming `slow`), or FASTNER_SLOW=1."""
+    if "slow" in (config.getoption("markexpr") or "") or os.environ.get("FASTNER_SLOW"):
+        return
+    skip = pytest.mark.skip(reason="slow: run with -m slow")
+    for item in items:
+        if item.get_closest_marker("slow"):
+            item.add_marker(skip)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from fastner.apps.anonymize import STRATEGIES, Dictionary, anonymize_spans, letters, make_entry, surname_parts
 from fastner.apps.pipeline import Settings, process_texts
-from fastner.apps.stub import LexiconTagger
+from tests.stub import LexiconTagger
 
 TEXT = ("\ufeffMadame Brigitte Simon, née le 28 juin 1955, demeurant 12 rue des Lilas 69007 Lyon.\r\n"
         "Madame Simon a assigné M. Paul Martin ; Maître Ali Renault plaide pour SIMON, pas pour Simonet.\r\n"

@@ -8,7 +8,6 @@ A stub tagger keeps the model's cost out: what is measured is the pipeline.
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import textwrap
@@ -19,18 +18,10 @@ import pytest
 
 from fastner.apps import documents, runs
 from fastner.apps.pipeline import Settings, run_collection
-from fastner.apps.stub import LexiconTagger
 from fastner.synth.decisions import generate_documents
+from tests.stub import LexiconTagger
 
-
-@pytest.fixture(autouse=True)
-def _slow_only_when_asked(request) -> None:
-    """`@pytest.mark.slow` tests run only with `-m slow` (or FASTNER_SLOW=1)."""
-    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or "") \
-            and not os.environ.get("FASTNER_SLOW"):
-        pytest.skip("slow: run with -m slow")
-
-
+ROOT = Path(__file__).resolve().parents[1]
 TAGGER = {"Brigitte Simon": "PERS", "Madame": "PERS", "Monsieur": "PERS", "avenue": "ADDRESS"}
 
 
@@ -85,7 +76,7 @@ SCRIPT = textwrap.dedent("""
     import json, resource, sys
     from pathlib import Path
     from fastner.apps.pipeline import Settings, run_collection
-    from fastner.apps.stub import LexiconTagger
+    from tests.stub import LexiconTagger
     before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     settings = Settings(mode=sys.argv[3], chunk_sentences=500)
     tagger = LexiconTagger({"Brigitte Simon": "PERS", "Madame": "PERS", "avenue": "ADDRESS"})
@@ -97,7 +88,7 @@ SCRIPT = textwrap.dedent("""
 
 def run_measured(inputs: Path, out: Path, mode: str) -> dict:
     proc = subprocess.run([sys.executable, "-c", SCRIPT, str(inputs), str(out), mode], capture_output=True,
-                          text=True, timeout=3600, check=True)
+                          text=True, timeout=3600, check=True, cwd=ROOT)  # ROOT on sys.path: `tests.stub`
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 

@@ -6,8 +6,8 @@ import json
 
 from fastner.apps.anonymize import Mark
 from fastner.apps.recall_report import main, measure_recall, render, score_document
-from fastner.apps.stub import LexiconTagger
 from fastner.synth.decisions import generate_documents
+from tests.stub import LexiconTagger
 
 
 def test_score_document() -> None:

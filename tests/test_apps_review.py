@@ -12,7 +12,7 @@ from fastner.apps.documents import iter_pieces
 from fastner.apps.html import colour, write_html
 from fastner.apps.pipeline import Settings, process_texts
 from fastner.apps.review import Review, ReviewSummary, edit_distance
-from fastner.apps.stub import LexiconTagger
+from tests.stub import LexiconTagger
 
 
 def naive_distance(a: str, b: str) -> int:

@@ -135,16 +135,29 @@ def test_bad_config_values_are_refused_with_the_field_named(saved, keys, value, 
     expect_error(saved, "config.json", fragment)
 
 
-def test_a_config_that_disagrees_with_the_weights_is_refused_before_building(saved):
-    """hidden_size 8192 is a valid size but not this file's: the header says so before any allocation."""
+def _refuse_a_config_that_disagrees_with_the_weights(saved) -> tuple[float, int]:
+    """hidden_size 8192 is a valid size but not this file's: the header says so before any allocation.
+    Returns the refusal's wall-clock seconds and traced peak bytes."""
     rewrite_config(saved, _set(("hidden_size",), 8192))
     rewrite_config(saved, _set(("embeddings", 1, "hidden_size"), 8192))
+    expect_error(saved, "model.safetensors", "config.json says")  # lazy imports paid outside the measure
     tracemalloc.start()
     started = time.perf_counter()
     expect_error(saved, "model.safetensors", "config.json says")
     seconds = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
+    return seconds, peak
+
+
+def test_a_config_that_disagrees_with_the_weights_is_refused_before_building(saved):
+    seconds, peak = _refuse_a_config_that_disagrees_with_the_weights(saved)
+    assert peak < 20 << 20, (seconds, peak)  # the 8192-wide LSTMs alone would be gigabytes
+
+
+@pytest.mark.slow
+def test_a_config_that_disagrees_with_the_weights_is_refused_fast(saved):
+    seconds, peak = _refuse_a_config_that_disagrees_with_the_weights(saved)
     assert seconds < 2.0 and peak < 20 << 20, (seconds, peak)
 
 

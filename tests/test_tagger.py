@@ -210,6 +210,15 @@ def test_one_model_serves_several_threads():
 
 
 @pytest.mark.parametrize("preset", ["baseline", "fastest"])
+def test_a_300000_character_word_is_tagged(preset):
+    """Flair hangs on this and then runs out of memory; fastner tags it (in linear time: the slow test below)."""
+    (sentence,) = make_tagger(seed=5).predict("x" * 300_000, switches=Switches.preset(preset))
+    assert len(sentence) == 1 and sentence.tokens[0].end == 300_000 and sentence.tokens[0].tag is not None
+    assert sentence.tokens[0].score is not None
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("preset", ["baseline", "fastest"])
 def test_a_300000_character_word_is_linear_and_bounded(preset):
     """Flair hangs on this and then runs out of memory; fastner tags it in time linear in its length."""
     import time

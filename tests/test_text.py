@@ -55,6 +55,12 @@ def test_custom_tokenizer_and_bad_types():
         Sentence(["ok", 3])
 
 
+def test_a_huge_word_is_one_token():
+    sentence = Sentence("x" * 300_000)
+    assert len(sentence) == 1 and sentence.tokens[0].start == 0 and sentence.tokens[0].end == 300_000
+
+
+@pytest.mark.slow
 def test_tokenizing_a_huge_word_is_linear():
     t0 = time.perf_counter()
     Sentence("x" * 30_000)

@@ -1,4 +1,4 @@
-"""A deterministic stand-in for `SequenceTagger` in tests and demos: it tags the word sequences it is given.
+"""A deterministic stand-in for `SequenceTagger` in tests: it tags the word sequences it is given.
 
 `LexiconTagger({"Jean Dupont": "PERS", "3 rue des Lilas": "ADDRESS"})` tags every occurrence of those token
 sequences (case-sensitive) with BIOES tags and a fixed score, through `Sentence.set_tags` as the real tagger
