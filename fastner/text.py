@@ -120,11 +120,6 @@ def segtok_words(text: str) -> list[str]:
     return [w for w in words if w]
 
 
-def space_words(text: str) -> list[str]:
-    """Split on single spaces only (Flair's SpaceTokenizer)."""
-    return [w for w in text.split(" ") if w]
-
-
 class Token:
     """One word: its text, character offsets `[start, end)` in the sentence's text, and its prediction."""
 

@@ -17,7 +17,7 @@ from fastner import SequenceTagger
 from fastner.apps import tag as tag_module
 from fastner.apps.pipeline import Settings, process_texts, run_collection
 from fastner.apps.runs import STATE_DIR, RunDir, UsageError
-from fastner.apps.tag import ModelNotFound, default_model_dir, load_model
+from fastner.apps.tag import ModelNotFound, load_model
 from fastner.cli import main
 from fastner.perf.tagoverhead import measure_tag_overhead
 from fastner.synth.decisions import generate_documents
@@ -155,9 +155,9 @@ def test_stdin_input(tmp_path: Path) -> None:
 
 
 def test_default_model_lookup(monkeypatch, tmp_path: Path) -> None:
-    monkeypatch.setattr(tag_module, "MODELS", tmp_path)
+    monkeypatch.setattr(tag_module, "default_model_path", lambda: tmp_path / "default")
     with pytest.raises(ModelNotFound, match="bundled model is not installed"):
-        default_model_dir()
+        load_model()
     assert main(["tag", str(tmp_path), "--out", str(tmp_path / "out")]) == 2
 
 

@@ -37,7 +37,7 @@ def test_consistency_raises_recall_with_a_tagger_that_knows_full_names_only() ->
 def test_report_without_a_model_says_so(tmp_path, monkeypatch) -> None:
     from fastner.apps import tag
 
-    monkeypatch.setattr(tag, "MODELS", tmp_path)
+    monkeypatch.setattr(tag, "default_model_path", lambda: tmp_path / "default")
     assert main(["--out", str(tmp_path)]) == 1
     assert "No numbers" in (tmp_path / "anonymize-recall.md").read_text()
     assert json.loads((tmp_path / "data" / "anonymize-recall.json").read_text())["measure"] is None

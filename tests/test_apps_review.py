@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from fastner.apps.anonymize import segments, store_from_spans
 from fastner.apps.documents import iter_pieces
-from fastner.apps.html import colour, write_html
+from fastner.apps.html import HtmlWriter, colour
 from fastner.apps.pipeline import Settings, process_texts
 from fastner.apps.review import Review, ReviewSummary, edit_distance
 from tests.stub import LexiconTagger
@@ -79,8 +79,10 @@ def test_html_view_is_escaped_and_self_contained() -> None:
 
     rewriter = Rewriter(store, all_spans=True)
     out: list[str] = []
-    write_html(segments(rewriter.rewrite(iter_pieces([text], 7))), out.append, title="<doc>",
-               labels=["PERS", "CITY<&>"], low=0.8)
+    writer = HtmlWriter(out.append, title="<doc>", labels=["PERS", "CITY<&>"], low=0.8)
+    for _, slice_text, mark in segments(rewriter.rewrite(iter_pieces([text], 7))):
+        writer.add(slice_text, mark)
+    writer.close()
     html = "".join(out)
     body = html[html.index('<div class="doc">'):]
     assert "<script>" not in html and "&lt;script&gt;" in body

@@ -8,10 +8,10 @@ import json
 import pytest
 import torch
 
+from fastner.models import default_model_path
 from fastner.synth.decisions import generate_documents
 from fastner.synth.variants import Variants
 from fastner.tagger import SequenceTagger
-from fastner.train import default_model_path
 from fastner.train.cli import register
 from fastner.train.conll import read_conll, spans_from_bioes
 from fastner.train.metrics import span_scores

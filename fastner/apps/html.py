@@ -1,16 +1,16 @@
 """A self-contained HTML view of a tagged (or pseudonymized) document: one file, inline CSS, no script, no
 external asset; every piece of document text escaped; entities highlighted with one colour per type.
 
-Written as a stream of slices (`write_html`), so a huge document never sits in memory as one string.
+Written as a stream of slices (`HtmlWriter.add`), so a huge document never sits in memory as one string.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Sequence
 from html import escape
 
-from fastner.apps.anonymize import Mark, Piece
+from fastner.apps.anonymize import Mark
 from fastner.synth.labels import LABELS
 
 PALETTE = dict(zip(LABELS, ("#ffd3d3", "#d4f0d0", "#d7e3ff", "#ffe9c2", "#eed9ff", "#d9f3f6", "#e8e8c8", "#f1e0d0"),
@@ -82,14 +82,6 @@ class HtmlWriter:
     def close(self) -> None:
         self.add("", None)
         self.write("</div>\n</body>\n</html>\n")
-
-
-def write_html(slices: Iterable[tuple[Piece, str, Mark | None]], write: Callable[[str], object], **options) -> None:
-    """The whole page from slices (see `HtmlWriter` for the options)."""
-    writer = HtmlWriter(write, **options)
-    for _, text, mark in slices:
-        writer.add(text, mark)
-    writer.close()
 
 
 def _open(mark: Mark, low: float) -> str:

@@ -16,26 +16,13 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Any
 
-from fastner.apps.pipeline import RunReport, Settings, run_collection
 from fastner.apps.runs import UsageError
-
-MODELS = Path(__file__).resolve().parents[1] / "models"
+from fastner.models import default_model_path
 
 
 class ModelNotFound(UsageError):
     """The bundled model is not installed, or `--model` names no model."""
-
-
-def default_model_dir() -> Path:
-    """The bundled model's directory (`fastner/models/default`); `ModelNotFound` if it is not there."""
-    path = MODELS / "default"
-    if not (path / "config.json").is_file() or not (path / "model.safetensors").is_file():
-        raise ModelNotFound(
-            f"the bundled model is not installed (expected config.json and model.safetensors in {path}); "
-            "pass --model PATH to use another model directory")
-    return path
 
 
 def model_id(path: Path) -> str:
@@ -49,11 +36,16 @@ def model_id(path: Path) -> str:
 
 
 def load_model(path: str | Path | None = None, device: str = "cpu"):
-    """(tagger, model id) for `path`, or for the bundled model when `path` is None."""
+    """(tagger, model id) for `path`, or for the bundled model when `path` is None; `ModelNotFound` if the
+    bundled model is not installed or `path` holds no readable model."""
     from fastner.io import ModelFileError
     from fastner.tagger import SequenceTagger
 
-    directory = default_model_dir() if path is None else Path(path)
+    directory = default_model_path() if path is None else Path(path)
+    if path is None and not ((directory / "config.json").is_file() and (directory / "model.safetensors").is_file()):
+        raise ModelNotFound(
+            f"the bundled model is not installed (expected config.json and model.safetensors in {directory}); "
+            "pass --model PATH to use another model directory")
     if not directory.is_dir():
         raise ModelNotFound(f"--model {directory}: not a directory (expected a fastner model directory)")
     try:
@@ -63,10 +55,3 @@ def load_model(path: str | Path | None = None, device: str = "cpu"):
     if device != "cpu":
         tagger = tagger.to(device)
     return tagger, model_id(directory)
-
-
-def run_tag(inputs: list[str], out: str | Path, tagger, model: str, **settings: Any) -> RunReport:
-    """Tag `inputs` (files, directories, "-") into `out` with `tagger` (its id `model`), as `fastner tag` does.
-    Keyword arguments are `Settings` fields (`format`, `html`, `review`...) plus `quiet`."""
-    quiet = settings.pop("quiet", True)
-    return run_collection(list(inputs), Path(out), tagger, model, Settings(mode="tag", **settings), quiet=quiet)

@@ -4,7 +4,7 @@ Everything the model needs as input (character-index grids, the concatenated emb
 of each batch) is built before timing; the timed call runs only: per batch, each character LM's embedding
 and LSTM, the reprojection, the BiLSTM and the output layer. No Python bookkeeping, no decoding.
 
-Two variants:
+Three variants:
 - `unpadded`: batches as `fastest` forms them (sorted by characters), each char LM read in steps of
   SHRINK_STEP characters over the strings still running (< SHRINK_STEP padding per string);
   reprojection and BiLSTM on the real tokens only.

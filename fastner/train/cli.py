@@ -138,8 +138,8 @@ def cmd_train(args) -> int:
 
 def cmd_evaluate(args) -> int:
     from fastner.io import ModelFileError
+    from fastner.models import default_model_path
     from fastner.tagger import SequenceTagger
-    from fastner.train import default_model_path
     from fastner.train.conll import ConllError, read_conll
     from fastner.train.metrics import markdown_table
     from fastner.train.trainer import evaluate_tagger

@@ -35,7 +35,7 @@ RECIPE_FIELDS = ("word_dim", "hidden_size", "epochs", "augment", "patience", "ba
 
 
 def add_recipe_options(p: argparse.ArgumentParser) -> None:
-    from fastner.train import default_model_path
+    from fastner.models import default_model_path
 
     p.add_argument("--work", default="build/train-default", help="data, LMs, checkpoints")
     p.add_argument("--model-out", default=str(default_model_path()), help="where the final model is written")
