@@ -104,6 +104,31 @@ def cmd_head_to_head(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from fastner.perf.sweep import SweepOptions, run, write
+
+    sizes = tuple(x.strip() for x in args.sizes.split(",") if x.strip())
+    ladder_size = args.ladder_size or (sizes[-1] if sizes else None)
+    try:
+        options = SweepOptions(
+            workload=args.workload, sizes=sizes, device=args.device, limit=args.limit or None, rounds=args.rounds,
+            batch_size=args.batch_size, threads=args.threads, counters_limit=args.counters_limit or None,
+            ladder_size=None if ladder_size == "none" else ladder_size)
+    except ValueError as err:
+        raise SystemExit(f"fastner sweep: {err}") from None
+    if options.device == "cuda":
+        from fastner.perf.setup import resolve_device
+
+        resolve_device("cuda")  # a clear error before any work where there is no GPU
+    try:
+        data = run(options)
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"fastner sweep: {err}") from None
+    for path in write(data, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_tag_overhead(args) -> int:
     from fastner.perf.tagoverhead import measure, write
 
@@ -148,6 +173,22 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(p, BenchOptions, only=("rounds", "threads"))
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_head_to_head, rounds=5)
+
+    p = sub.add_parser("sweep", help="baseline, flair-0.4.4 and fastest at several model sizes, against their "
+                                     "compute share; the ladder at one size; a cost model fitted on them")
+    p.add_argument("--workload", default="legal", help="legal, conll, or a path (file or directory of .txt)")
+    p.add_argument("--sizes", default="tiny,small,cpu", help="comma-separated model sizes")
+    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
+    p.add_argument("--limit", type=int, default=60, help="first N sentences of the workload (0: all)")
+    p.add_argument("--rounds", type=int, default=3, help="interleaved timed rounds")
+    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    p.add_argument("--batch-size", type=int, default=32)
+    p.add_argument("--ladder-size", default=None,
+                   help="the size whose every ladder step is measured and predicted (default: the last of --sizes; "
+                        "'none': milestones only)")
+    p.add_argument("--counters-limit", type=int, default=20, help="sentences observed by the counters (0: all)")
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("tag-overhead", help="time `fastner tag` against predict alone on the legal workload")
     p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])
