@@ -34,14 +34,15 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
-STAGES = ("legal", "conll", "profiles", "sweep")
-SHARES = {"legal": 0.32, "conll": 0.22, "profiles": 0.12, "sweep": 0.34}  # of the budget left after calibration
+STAGES = ("legal", "sweep", "conll", "profiles")  # by priority: the article's ladder first, profiles last
+SHARES = {"legal": 0.32, "sweep": 0.34, "conll": 0.22, "profiles": 0.12}  # of the budget left after calibration
 ROUNDS = 3
 CALIBRATION_SENTENCES = 16
 COUNTED_SENTENCES = 20  # what `fastner bench` and `fastner sweep` count by default
 MIN_SENTENCES = 8
 SAFETY = 1.4  # estimates are multiplied by this before they are compared with a stage's budget
 RESERVE_S = 15.0  # kept for the last bundling
+MIN_STAGE_S = 20.0  # what an earlier stage's timeout leaves to each later one
 
 
 @dataclass
@@ -263,8 +264,9 @@ def cmd_run(args) -> int:
         stage.budget_s = max(left * share, 0.0)
         workload = "legal" if stage.name != "conll" else "conll"
         if stage.name == "profiles":  # the same sentences as the ladders, so the reports' profiles match them
-            stage.sentences = min(stages[0].sentences or MIN_SENTENCES, stages[1].sentences or MIN_SENTENCES)
-            limits = {"legal": stages[0].sentences or MIN_SENTENCES, "conll": stages[1].sentences or MIN_SENTENCES}
+            ladders = {s.name: s.sentences or MIN_SENTENCES for s in stages if s.name in ("legal", "conll")}
+            limits = {"legal": ladders["legal"], "conll": ladders["conll"]}
+            stage.sentences = min(limits.values())
             args.profile_limits = f"legal={limits['legal']},conll={limits['conll']}"
             stage.tokens = tokens["legal"][limits["legal"] - 1] + tokens["conll"][limits["conll"] - 1]
             stage.estimate_s = estimate("profiles", cal, stage.tokens // 2, 0, 0, ladder_steps, scale)
@@ -272,7 +274,8 @@ def cmd_run(args) -> int:
             stage.sentences, stage.estimate_s = size_stage(stage.name, stage.budget_s, tokens[workload], cal,
                                                            len(sweep_sizes), ladder_steps, scale)
             stage.tokens = tokens[workload][stage.sentences - 1]
-        stage.timeout_s = max(min(left, 2.0 * max(stage.budget_s, stage.estimate_s)), 1.0)
+        later = len(stages) - i - 1  # each later stage keeps at least MIN_STAGE_S of the time left
+        stage.timeout_s = max(min(left - later * MIN_STAGE_S, 2.0 * max(stage.budget_s, stage.estimate_s)), 1.0)
         if left < 5.0:
             stage.status = "skipped: no time left"
             print(f"[driver] {stage.name}: skipped, no time left")
