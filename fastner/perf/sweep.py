@@ -419,9 +419,12 @@ def _section_cost_model(data: dict, sizes: list[_Size]) -> list[str]:
         within = sum(abs(e) <= TOLERANCE for *_, e, _ in ladder)
         within_loo = sum(abs(e) <= TOLERANCE for *_, e in ladder)
         worst = max(ladder, key=lambda row: abs(row[3]))
+        bias = float(np.mean([row[3] for row in ladder]))
         lines += ["", f"Goal: every step within {TOLERANCE:.0%}. In sample, {within} of {len(ladder)} steps are; "
                       f"left out of the fit, {within_loo} of {len(ladder)}. The worst in sample is "
-                      f"{worst[1]['name']} ({worst[3]:+.1%}).", ""]
+                      f"{worst[1]['name']} ({worst[3]:+.1%}); the mean error over the steps is {bias:+.1%}: "
+                      + ("the model misses time that no counter sees" if bias < -0.02 else
+                         "the model counts some time twice" if bias > 0.02 else "no systematic bias") + ".", ""]
     lines += ["What the model leaves out, and so where it misses: it prices every operator call alike (a "
               "per-token `cat` of two vectors and a batched gather cost the same), it has no term for NumPy "
               "work (the Viterbi of steps 02-03 is NumPy), for bytes copied or for allocations, and its compute "
