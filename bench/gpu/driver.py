@@ -342,6 +342,8 @@ def cmd_render(args) -> int:
 
 
 def main(argv: list[str] | None = None) -> int:
+    if str(REPO) not in sys.path:  # the fastner of the checkout this script sits in, installed or not
+        sys.path.insert(0, str(REPO))
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     sub = parser.add_subparsers(dest="command", required=True)
     p = sub.add_parser("run", help="calibrate, size and run every stage; bundle into --out")
