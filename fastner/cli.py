@@ -105,21 +105,15 @@ def cmd_head_to_head(args) -> int:
 
 
 def cmd_sweep(args) -> int:
+    from fastner.devices import resolve_device
+    from fastner.options import from_args
     from fastner.perf.sweep import SweepOptions, run, write
 
-    sizes = tuple(x.strip() for x in args.sizes.split(",") if x.strip())
-    ladder_size = args.ladder_size or (sizes[-1] if sizes else None)
     try:
-        options = SweepOptions(
-            workload=args.workload, sizes=sizes, device=args.device, limit=args.limit or None, rounds=args.rounds,
-            batch_size=args.batch_size, threads=args.threads, counters_limit=args.counters_limit or None,
-            ladder_size=None if ladder_size == "none" else ladder_size)
+        options = from_args(SweepOptions, args)
     except ValueError as err:
         raise SystemExit(f"fastner sweep: {err}") from None
-    if options.device == "cuda":
-        from fastner.perf.setup import resolve_device
-
-        resolve_device("cuda")  # a clear error before any work where there is no GPU
+    resolve_device(options.device)  # a clear error before any work where there is no GPU
     try:
         data = run(options)
     except (ValueError, FileNotFoundError) as err:
@@ -176,17 +170,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("sweep", help="baseline, flair-0.4.4 and fastest at several model sizes, against their "
                                      "compute share; the ladder at one size; a cost model fitted on them")
-    p.add_argument("--workload", default="legal", help="legal, conll, or a path (file or directory of .txt)")
-    p.add_argument("--sizes", default="tiny,small,cpu", help="comma-separated model sizes")
-    p.add_argument("--device", default="cpu", choices=["cpu", "cuda"])
-    p.add_argument("--limit", type=int, default=60, help="first N sentences of the workload (0: all)")
-    p.add_argument("--rounds", type=int, default=3, help="interleaved timed rounds")
-    p.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
-    p.add_argument("--batch-size", type=int, default=32)
-    p.add_argument("--ladder-size", default=None,
-                   help="the size whose every ladder step is measured and predicted (default: the last of --sizes; "
-                        "'none': milestones only)")
-    p.add_argument("--counters-limit", type=int, default=20, help="sentences observed by the counters (0: all)")
+    from fastner.options import add_arguments
+    from fastner.perf.sweep import SweepOptions
+
+    add_arguments(p, SweepOptions)
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_sweep)
 

@@ -83,7 +83,7 @@ def test_a_configuration_with_other_tags_stops_the_sweep(monkeypatch):
 
     monkeypatch.setattr(SequenceTagger, "predict", wrong_when_fastest)
     with pytest.raises(AssertionError, match="tags differ"):
-        sweep.run(sweep.SweepOptions(sizes=("tiny",), limit=3, rounds=1, ladder_size=None, counters_limit=2))
+        sweep.run(sweep.SweepOptions(sizes=("tiny",), limit=3, rounds=1, ladder_size="none", counters_limit=2))
 
 
 def test_bad_options_are_refused_clearly(tmp_path):

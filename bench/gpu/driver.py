@@ -231,8 +231,9 @@ def bundle(work: Path, out: Path, summary: dict) -> None:
 
 def cmd_run(args) -> int:
     started = time.perf_counter()
+    from fastner.devices import resolve_device
     from fastner.perf.ladder import configs
-    from fastner.perf.setup import environment, resolve_device
+    from fastner.perf.setup import environment
     from fastner.tagger import SIZES
 
     import_s = time.perf_counter() - started  # torch and fastner: every stage's process pays it too

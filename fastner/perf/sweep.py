@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fastner.options import command_line, option
 from fastner.perf import costmodel
 from fastner.perf.counters import count
 from fastner.perf.floor import VARIANTS, FloorSpec, prepare_floor
@@ -46,28 +47,43 @@ MILESTONES = ("baseline", "flair-0.4.4", "fastest")
 TOLERANCE = 0.15  # the cost model's goal: each ladder step within 15% of its measured time
 
 
+def _names(text: str) -> tuple[str, ...]:
+    return tuple(x.strip() for x in text.split(",") if x.strip())
+
+
 @dataclass(frozen=True)
 class SweepOptions:
-    """What `fastner sweep` measures; recorded in the JSON."""
+    """What `fastner sweep` measures (its flags are generated from these fields; all recorded in the JSON)."""
 
-    workload: str = "legal"
-    sizes: tuple[str, ...] = ("tiny", "small", "cpu")
-    device: str = "cpu"
-    limit: int | None = 60
-    rounds: int = 3
-    batch_size: int = 32
-    threads: int | None = None
-    ladder_size: str | None = "cpu"  # the size whose every ladder step is measured (None: milestones only)
-    counters_limit: int | None = 20  # sentences observed by the counters (None: all)
-    seed: int = 0
+    workload: str = option("legal", "legal, conll, or a path (file: one sentence per line; directory: .txt "
+                                    "documents)", "NAME")
+    sizes: tuple[str, ...] = option(("tiny", "small", "cpu"), f"comma-separated model sizes, among "
+                                    f"{', '.join(SIZES)}", "A,B,...", parse=_names)
+    device: str = option("cpu", "where the model runs", choices=("cpu", "cuda"))
+    limit: int | None = option(60, "use the first N sentences of the workload (0: all)", "N")
+    rounds: int = option(3, "interleaved timed rounds per configuration", "N")
+    batch_size: int = option(32, "predict's mini-batch size", "N")
+    threads: int | None = option(None, "torch intra-op threads (default: torch's)", "N")
+    ladder_size: str = option("last", "the size whose every ladder step is measured and predicted ('last': the "
+                                      "last of --sizes; 'none': the milestones only)", "SIZE")
+    counters_limit: int | None = option(20, "sentences observed by the counters, spread over the workload (0: all)",
+                                        "N")
+    seed: int = option(0, "seed of the random models' weights", "N")
 
     def __post_init__(self) -> None:
+        for name in ("limit", "threads", "counters_limit"):  # 0 means unset
+            if getattr(self, name) == 0:
+                object.__setattr__(self, name, None)
+        if isinstance(self.sizes, str):
+            object.__setattr__(self, "sizes", _names(self.sizes))
         unknown = [s for s in self.sizes if s not in SIZES]
         if not self.sizes or unknown:
             raise ValueError(f"sizes must be among {', '.join(SIZES)}; got {', '.join(self.sizes) or 'none'}")
         if len(set(self.sizes)) != len(self.sizes):
             raise ValueError(f"sizes are listed twice: {', '.join(self.sizes)}")
-        if self.ladder_size is not None and self.ladder_size not in self.sizes:
+        if self.ladder_size == "last":
+            object.__setattr__(self, "ladder_size", self.sizes[-1])
+        if self.ladder_size != "none" and self.ladder_size not in self.sizes:
             raise ValueError(f"ladder size {self.ladder_size!r} is not one of the sizes ({', '.join(self.sizes)})")
         for name in ("rounds", "batch_size"):
             if getattr(self, name) < 1:
@@ -75,7 +91,7 @@ class SweepOptions:
         for name in ("limit", "threads", "counters_limit"):
             value = getattr(self, name)
             if value is not None and value < 1:
-                raise ValueError(f"{name} must be >= 1 (or unset), not {value}")
+                raise ValueError(f"{name} must be >= 1 (or 0: unset), not {value}")
 
 
 @dataclass(frozen=True)
@@ -114,7 +130,7 @@ def run(options: SweepOptions) -> dict:
     first = runs[0].pop("workload")
     for r in runs[1:]:
         r.pop("workload")
-    return {"kind": "sweep", "options": dataclasses.asdict(options), "command": command_line(options),
+    return {"kind": "sweep", "options": dataclasses.asdict(options), "command": command_line("fastner sweep", options),
             "workload": first["name"], "workload_stats": first["stats"], "n_tokens": first["n_tokens"],
             "environment": environment(device), "seconds": time.perf_counter() - t0,
             "load_average": {"before": list(load_before), "after": list(os.getloadavg())},
@@ -187,18 +203,6 @@ def _article_reference() -> dict | None:
     if not path.is_file():
         return None
     return tomllib.loads(path.read_text(encoding="utf-8")).get("article_gpu")
-
-
-def command_line(options: SweepOptions) -> str:
-    """The `fastner sweep` command that measures with these options."""
-    parts = [f"fastner sweep --workload {options.workload} --sizes {','.join(options.sizes)} "
-             f"--device {options.device} --rounds {options.rounds} --batch-size {options.batch_size}"]
-    parts.append(f"--limit {options.limit}" if options.limit else "--limit 0")
-    parts.append(f"--ladder-size {options.ladder_size or 'none'}")
-    parts.append(f"--counters-limit {options.counters_limit or 0}")
-    if options.threads:
-        parts.append(f"--threads {options.threads}")
-    return " ".join(parts)
 
 
 # --- reading the JSON ------------------------------------------------------------------------------------
@@ -397,6 +401,7 @@ def _section_cost_model(data: dict, sizes: list[_Size]) -> list[str]:
     inside = [costmodel.relative_error(model, p) for _, _, p in points]
     fit_all, fit_loo = costmodel.summary(inside), costmodel.summary(loo)
     ladder_size = data["options"]["ladder_size"]
+    ladder_size = ladder_size if ladder_size in data["options"]["sizes"] else None
     lines = ["## Cost model: time = compute + a x torch ops + b x host syncs + c x copies + d x Python calls", "",
              "Fitted on this machine, on every configuration measured above "
              f"({len(points)} points: every size's milestones"
