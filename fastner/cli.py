@@ -104,6 +104,25 @@ def cmd_head_to_head(args) -> int:
     return 0
 
 
+def cmd_sweep(args) -> int:
+    from fastner.devices import resolve_device
+    from fastner.options import from_args
+    from fastner.perf.sweep import SweepOptions, run, write
+
+    try:
+        options = from_args(SweepOptions, args)
+    except ValueError as err:
+        raise SystemExit(f"fastner sweep: {err}") from None
+    resolve_device(options.device)  # a clear error before any work where there is no GPU
+    try:
+        data = run(options)
+    except (ValueError, FileNotFoundError) as err:
+        raise SystemExit(f"fastner sweep: {err}") from None
+    for path in write(data, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_tag_overhead(args) -> int:
     from fastner.perf.tagoverhead import measure, write
 
@@ -148,6 +167,15 @@ def build_parser() -> argparse.ArgumentParser:
     add_arguments(p, BenchOptions, only=("rounds", "threads"))
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_head_to_head, rounds=5)
+
+    p = sub.add_parser("sweep", help="baseline, flair-0.4.4 and fastest at several model sizes, against their "
+                                     "compute share; the ladder at one size; a cost model fitted on them")
+    from fastner.options import add_arguments
+    from fastner.perf.sweep import SweepOptions
+
+    add_arguments(p, SweepOptions)
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_sweep)
 
     p = sub.add_parser("tag-overhead", help="time `fastner tag` against predict alone on the legal workload")
     p.add_argument("--size", default="cpu", choices=["tiny", "cpu", "paper"])

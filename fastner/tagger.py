@@ -48,7 +48,10 @@ class Size:
 
 SIZES = {
     "tiny": Size(word_dim=32, vocab_size=2000, char_embedding=16, char_hidden=32, hidden=16),
+    "small": Size(word_dim=100, vocab_size=20_000, char_embedding=50, char_hidden=128, hidden=64),
+    "medium": Size(word_dim=300, vocab_size=50_000, char_embedding=100, char_hidden=256, hidden=128),
     "cpu": Size(word_dim=300, vocab_size=50_000, char_embedding=100, char_hidden=512, hidden=256),
+    "large": Size(word_dim=300, vocab_size=100_000, char_embedding=100, char_hidden=1024, hidden=256),
     "paper": Size(word_dim=300, vocab_size=200_000, char_embedding=100, char_hidden=2048, hidden=256),
 }
 
@@ -108,7 +111,7 @@ class SequenceTagger(nn.Module):
     @classmethod
     def random(cls, size: str = "tiny", tag_types: Sequence[str] = ("PERS", "ADDRESS"), seed: int = 0,
                vocab: Sequence[str] | None = None, use_crf: bool = True, chars_per_chunk: int = 512) -> SequenceTagger:
-        """A tagger with deterministic random weights at a named size ('tiny', 'cpu', 'paper').
+        """A tagger with deterministic random weights at a named size (a key of SIZES: 'tiny' ... 'paper').
 
         `vocab` (optional) gives the word list; it is cut or padded with filler words to the size's
         vocabulary size. The global RNG state is left untouched.

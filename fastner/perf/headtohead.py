@@ -12,7 +12,6 @@ from __future__ import annotations
 import cProfile
 import pstats
 import tempfile
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,6 +20,7 @@ import torch
 from fastner.perf.floor import prepare_floor
 from fastner.perf.profile import top_functions
 from fastner.perf.setup import environment, workload_vocab
+from fastner.perf.timing import interleaved_rounds
 from fastner.perf.workloads import load_workload
 from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
@@ -115,13 +115,7 @@ def run(workload: str = "legal", size: str = "cpu", rounds: int = 5, batch_size:
             checks[name] = {"sentences": len(ours), "spans": sum(len(s) for s in got)}
         for floor in floors.values():
             floor()
-        times: dict[str, list[float]] = {name: [] for name in SYSTEMS}
-        for r in range(rounds):
-            order = SYSTEMS[r % len(SYSTEMS):] + SYSTEMS[: r % len(SYSTEMS)]
-            for name in order:
-                t0 = time.perf_counter()
-                calls[name]()
-                times[name].append(time.perf_counter() - t0)
+        times = interleaved_rounds({name: calls[name] for name in SYSTEMS}, rounds)
         profiles = {name: _profile(calls[name]) for name in ("flair-0.15.1", "fastner fastest")}  # after timing
     stats = wl.stats(lambda text: [t.text for t in Sentence(text)])
     return {"kind": "head-to-head", "profiles": profiles,
