@@ -2,8 +2,8 @@
 
 A benchmark JSON of `fastner bench` (pytest-benchmark's, with a `fastner` section) renders the ladder
 reports (`fastner.perf.report`); any other JSON names its `kind`, and the module listed here for that kind
-renders it: `render(data) -> markdown` and `stem(data) -> file stem` (and `plot(data, path)` when the
-report has a picture). The same JSON always renders byte-identical markdown.
+renders it: `render(data) -> markdown` and `stem(data) -> file stem` (and `plot(data, out_dir) -> path`
+when the report has a picture). The same JSON always renders byte-identical markdown.
 """
 
 from __future__ import annotations
@@ -28,6 +28,7 @@ KINDS = {
     "head-to-head": "fastner.perf.headtohead",
     "tag-overhead": "fastner.perf.tagoverhead",
     "serve": "fastner.serve.bench",
+    "sweep": "fastner.perf.sweep",
 }
 
 
@@ -54,7 +55,7 @@ def render_all(json_paths: list[Path], out_dir: Path) -> list[Path]:
         md_path.write_text(module.render(data), encoding="utf-8")
         written.append(md_path)
         if hasattr(module, "plot"):
-            written.append(module.plot(data, out_dir / f"{module.stem(data)}.png"))
+            written.append(module.plot(data, out_dir))
     if bench:
         written += render_reports(bench, out_dir)
     return written

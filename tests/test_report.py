@@ -90,3 +90,21 @@ def test_tag_overhead_report(tmp_path):
     assert main(["tag-overhead", "--size", "tiny", "--repeats", "1", "--out", str(tmp_path)]) == 0
     text = (tmp_path / "tag-overhead-cpu-tiny.md").read_text()
     assert "| fastner tag (files in, JSONL + review out) |" in text and "Overhead" in text
+
+
+def test_every_committed_report_re_renders_byte_identical(tmp_path, capsys):
+    """`fastner report reports/data/*.json --out reports`, on a copy: every kind, every committed markdown."""
+    import shutil
+    from pathlib import Path
+
+    reports = Path(__file__).resolve().parents[1] / "reports"
+    copy = tmp_path / "reports"
+    shutil.copytree(reports, copy)
+    jsons = sorted(str(p) for p in (copy / "data").glob("*.json"))
+    assert main(["report", *jsons, "--out", str(copy)]) == 0
+    written = {Path(line.split(" ", 1)[1]).name for line in capsys.readouterr().out.splitlines()
+               if line.startswith("wrote ")}
+    committed = {p.name for p in reports.glob("*.md")}
+    assert committed - written <= {"accuracy-default.md"}  # the one report the training recipe writes directly
+    for name in committed & written:
+        assert (copy / name).read_bytes() == (reports / name).read_bytes(), name
