@@ -28,6 +28,7 @@ KINDS = {
     "head-to-head": "fastner.perf.headtohead",
     "tag-overhead": "fastner.perf.tagoverhead",
     "serve": "fastner.serve.bench",
+    "tiers": "fastner.perf.tiers",
 }
 
 

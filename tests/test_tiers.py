@@ -73,9 +73,18 @@ def test_a_row_whose_setup_is_missing_says_why(tiny_run):
 
 
 def test_stems():
-    assert tiers.stem("cpu", "legal") == "tiers-cpu-legal"
-    assert tiers.stem("cuda", "/data/my corpus.txt") == "tiers-cuda-my_corpus"
-    assert tiers.report_stem({"device": "cpu", "workload": "conll"}) == "tiers-cpu-conll"
+    assert tiers.file_stem("cpu", "legal") == "tiers-cpu-legal"
+    assert tiers.file_stem("cuda", "/data/my corpus.txt") == "tiers-cuda-my_corpus"
+    assert tiers.stem({"device": "cpu", "workload": "conll"}) == "tiers-cpu-conll"
+
+
+def test_fastner_report_renders_the_tiers_json(tiny_run, tmp_path):
+    from fastner.reports import render_all
+
+    json_path, md_path = tiers.write(tiny_run, tmp_path / "first")
+    written = render_all([json_path], tmp_path / "again")
+    assert [p.name for p in written] == ["tiers-cpu-legal.md"]
+    assert written[0].read_text() == md_path.read_text()
 
 
 def test_bench_model_cache_layout_and_command(tmp_path, monkeypatch):

@@ -33,10 +33,10 @@ from fastner.options import option
 from fastner.perf.floor import prepare_floor
 from fastner.perf.headtohead import flair_tagger_from
 from fastner.perf.profile import top_functions
-from fastner.perf.report import write_json_and_markdown
 from fastner.perf.setup import environment, resolve_device
 from fastner.perf.workloads import load_workload
 from fastner.precision import PrecisionError, cpu_capabilities, resolve_precision
+from fastner.reports import write_json_and_markdown
 from fastner.switches import Switches
 from fastner.text import Sentence
 
@@ -395,12 +395,12 @@ def _ort_profile(path: Path, texts: list[str], batch_size: int, threads: int) ->
 
 # --- the report -------------------------------------------------------------------------------------------
 
-def report_stem(data: dict) -> str:
+def stem(data: dict) -> str:
     """`tiers-{device}-{workload}` (a workload path gives its file stem)."""
-    return stem(data["device"], data["workload"])
+    return file_stem(data["device"], data["workload"])
 
 
-def stem(device: str, workload: str) -> str:
+def file_stem(device: str, workload: str) -> str:
     name = workload if workload in ("legal", "conll") else Path(workload).stem
     return re.sub(r"[^A-Za-z0-9_.-]", "_", f"tiers-{device}-{name}")
 
@@ -580,4 +580,4 @@ def _model_section(model: dict, summary: dict | None) -> list[str]:
 
 
 def write(data: dict, out_dir: Path) -> tuple[Path, Path]:
-    return write_json_and_markdown(data, render(data), out_dir, report_stem(data))
+    return write_json_and_markdown(data, render(data), out_dir, stem(data))
