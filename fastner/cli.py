@@ -131,6 +131,31 @@ def cmd_tag_overhead(args) -> int:
     return 0
 
 
+def cmd_tiers(args) -> int:
+    from fastner.options import from_args
+    from fastner.perf.tiers import TiersOptions, run, write
+
+    data = run(from_args(TiersOptions, args))
+    for path in write(data, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
+def cmd_export_onnx(args) -> int:
+    from fastner.io import ModelFileError
+    from fastner.onnx import export
+    from fastner.tagger import SequenceTagger
+
+    try:
+        tagger = SequenceTagger.load(args.model_dir)
+    except ModelFileError as err:
+        print(f"fastner export-onnx: {err}", file=sys.stderr)
+        return 2
+    path = export(tagger, args.out)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB); tag with fastner.onnx.OnnxTagger.load({str(path)!r})")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="fastner", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -182,6 +207,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--repeats", type=int, default=5)
     p.add_argument("--out", default=str(REPORTS))
     p.set_defaults(func=cmd_tag_overhead)
+
+    p = sub.add_parser("tiers", help="Flair 0.15.1, fastner fp32, bf16/fp16 and ONNX Runtime on the trained benchmark "
+                                     "model: speed and agreement side by side (trains the model once if needed)")
+    from fastner.perf.tiers import TiersOptions
+
+    add_arguments(p, TiersOptions)
+    p.add_argument("--out", default=str(REPORTS), help="reports directory (the JSON goes to OUT/data/)")
+    p.set_defaults(func=cmd_tiers)
+
+    p = sub.add_parser("export-onnx", help="export a model as one .onnx file for ONNX Runtime (needs the onnx extra)")
+    p.add_argument("model_dir", help="a fastner model directory (config.json + model.safetensors)")
+    p.add_argument("--out", required=True, help="the .onnx file to write")
+    p.set_defaults(func=cmd_export_onnx)
 
     from fastner.apps.cli import register as register_apps
     from fastner.interop.cli import register as register_interop

@@ -29,6 +29,7 @@ KINDS = {
     "tag-overhead": "fastner.perf.tagoverhead",
     "serve": "fastner.serve.bench",
     "sweep": "fastner.perf.sweep",
+    "tiers": "fastner.perf.tiers",
 }
 
 

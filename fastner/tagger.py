@@ -25,6 +25,7 @@ from fastner.embeddings.charlm import UNKNOWN, CharLM, CharLMEmbeddings
 from fastner.embeddings.stack import BUILDERS, Packing, concat_order
 from fastner.embeddings.words import WordEmbeddings
 from fastner.io import read_model, write_model
+from fastner.precision import PrecisionError, ReducedCopies, resolve_precision
 from fastner.switches import Switches
 from fastner.text import Sentence
 
@@ -84,6 +85,7 @@ class SequenceTagger(nn.Module):
                            dropout=0.5 if rnn_layers > 1 else 0.0)
         self.linear = nn.Linear(2 * hidden_size, len(self.tags))
         self._folded = None  # cache of _folded_input_weights
+        self._reduced = ReducedCopies()  # reduced-precision copies of the layers, per dtype
         if use_crf:
             self.transitions = nn.Parameter(torch.randn(len(self.tags), len(self.tags)))  # [to, from]
             self.start, self.stop = self.tags.index(START_TAG), self.tags.index(STOP_TAG)
@@ -187,11 +189,16 @@ class SequenceTagger(nn.Module):
 
     # --- forward --------------------------------------------------------------------------------------
 
-    def features(self, sentences: list[Sentence], s: Switches) -> tuple[torch.Tensor, list[int]]:
-        """Emission scores (B, T, K) on the model's device for non-empty sentences, and their lengths."""
+    def features(self, sentences: list[Sentence], s: Switches,
+                 dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, list[int]]:
+        """Emission scores (B, T, K), fp32, on the model's device for non-empty sentences, and their lengths.
+        `dtype` other than float32 runs the layers in that precision (gathered path only; see precision.py)."""
         lengths = [len(x) for x in sentences]
         if s.batch_build == "gather":
-            return self._features_gathered(sentences, lengths, s), lengths
+            return self._features_gathered(sentences, lengths, s, dtype), lengths
+        if dtype != torch.float32:
+            raise PrecisionError(f"reduced precision runs on the gathered path only: switches with "
+                                 f"batch_build={s.batch_build!r} need precision='fp32'")
         return self._features_attached(sentences, lengths, s), lengths
 
     def _features_attached(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
@@ -207,25 +214,35 @@ class SequenceTagger(nn.Module):
         out, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, 2H)
         return self.linear(out)  # (B, T, K)
 
-    def _features_gathered(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
-        """fastner's path: (N, D_i) matrices, one cat, reprojection and BiLSTM on the N real tokens only."""
+    def _features_gathered(self, sentences: list[Sentence], lengths: list[int], s: Switches,
+                           dtype: torch.dtype = torch.float32) -> torch.Tensor:
+        """fastner's path: (N, D_i) matrices, one cat, reprojection and BiLSTM on the N real tokens only.
+        In a reduced `dtype`, each embedding with weights runs as its converted copy (the word-vector lookup
+        has none: its fp32 rows are cast with the rest) and the emissions come back in fp32."""
         if s.zero_grad:
             self.zero_grad()
         device = self.device
-        parts = [emb.embed_batch(sentences, device, s) for emb in self.embeddings]  # (N, D_i) each
-        x = torch.cat([parts[i] for i in self.concat], dim=1)  # (N, D)
+        parts = [self._layer(emb.name, emb, dtype).embed_batch(sentences, device, s)
+                 for emb in self.embeddings]  # (N, D_i) each
+        x = torch.cat([parts[i] for i in self.concat], dim=1).to(dtype)  # (N, D)
         packing = Packing(lengths)
-        out = self._reproject_and_rnn(x, packing.pack, s)  # data (N, 2H), packed order
-        return packing.pad(self.linear(out.data))  # (B, T, K)
+        out = self._reproject_and_rnn(x, packing.pack, s, dtype)  # data (N, 2H), packed order
+        return packing.pad(self._layer("linear", self.linear, dtype)(out.data).float())  # (B, T, K)
 
-    def _reproject_and_rnn(self, x: torch.Tensor, pack, s: Switches) -> PackedSequence:
+    def _reproject_and_rnn(self, x: torch.Tensor, pack, s: Switches,
+                           dtype: torch.dtype = torch.float32) -> PackedSequence:
         """Reprojection then BiLSTM on `pack(x)`; x is (N, D) or (B, T, D), the output packed (N, 2H).
         The folded BiLSTM serves inference only: with gradients enabled the two layers run as trained."""
         if self.embedding2nn is None:
-            return self.rnn(pack(x))[0]
+            return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
         if not s.fold_reprojection or torch.is_grad_enabled():
-            return self.rnn(pack(self.embedding2nn(x)))[0]
-        return self._folded_rnn()(pack(x))[0]
+            x = self._layer("embedding2nn", self.embedding2nn, dtype)(x)
+            return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
+        return self._layer("folded", self._folded_rnn(), dtype)(pack(x))[0]
+
+    def _layer(self, name: str, module: nn.Module, dtype: torch.dtype) -> nn.Module:
+        """`module` itself in fp32, else its copy in `dtype`, converted once and cached (see precision.py)."""
+        return module if dtype == torch.float32 else self._reduced.get(name, module, dtype)
 
     def _folded_rnn(self) -> nn.LSTM:
         """A copy of `rnn` whose first layer reads the raw embeddings: the reprojection is folded into its
@@ -259,7 +276,8 @@ class SequenceTagger(nn.Module):
     # --- predict ----------------------------------------------------------------------------------------
 
     def predict(self, inputs: str | Sentence | Iterable[str | Sentence], mini_batch_size: int = 32,
-                switches: Switches | None = None, *, window_chars: int = WINDOW_CHARS) -> list[Sentence]:
+                switches: Switches | None = None, precision: str = "fp32", *,
+                window_chars: int = WINDOW_CHARS) -> list[Sentence]:
         """Tag `inputs` (str, Sentence, or a list of them); returns the Sentences in input order.
 
         Strings are tokenized with the default tokenizer; Sentences are tagged in place. Empty or
@@ -268,6 +286,9 @@ class SequenceTagger(nn.Module):
         `window_chars` is tagged in windows of at most that many characters, overlapping by WINDOW_CONTEXT
         characters each side (whose tags are dropped), so each token is tagged with context on both sides;
         a batch holds at most 3 x `window_chars` characters (and `mini_batch_size` sentences).
+        `precision`: "fp32" (default, exact), "bf16" (a CPU with AVX512/AVX512-BF16, or a recent GPU) or
+        "fp16" (GPU): the char LMs, reprojection, BiLSTM and linear run in it, the CRF decoding in fp32; tags
+        may differ from fp32 where two paths score almost the same. Unsupported: `PrecisionError`.
         """
         s = Switches.preset("fastest") if switches is None else switches
         if not isinstance(s, Switches):
@@ -276,6 +297,10 @@ class SequenceTagger(nn.Module):
             raise ValueError(f"mini_batch_size must be a positive int, got {mini_batch_size!r}")
         if not isinstance(window_chars, int) or window_chars < 4 * WINDOW_CONTEXT:
             raise ValueError(f"window_chars must be an int of at least {4 * WINDOW_CONTEXT}, got {window_chars!r}")
+        dtype = resolve_precision(precision, self.device)
+        if dtype != torch.float32 and s.batch_build != "gather":
+            raise PrecisionError(f"precision={precision!r} runs on the gathered path only: switches with "
+                                 f"batch_build={s.batch_build!r} need precision='fp32'")
         sentences = _as_sentences(inputs)
         grad_mode = torch.inference_mode if s.grad_mode == "inference_mode" else torch.no_grad
         with grad_mode():
@@ -288,7 +313,7 @@ class SequenceTagger(nn.Module):
             todo.sort(key=(lambda x: len(x.to_tokenized_string())) if by_chars else len, reverse=True)
             decode = Decoder.prepare(self.transitions, self.start, self.stop, s)
             for batch in _batches(todo, mini_batch_size, 3 * window_chars):
-                feats, lengths = self.features(batch, s)  # (B, T, K)
+                feats, lengths = self.features(batch, s, dtype)  # (B, T, K), fp32
                 for sentence, (ids, confs) in zip(batch, decode(feats, lengths)):
                     sentence.set_tags([self.tags[i] for i in ids], confs)
                 if s.eval_storage == "none":
@@ -296,14 +321,19 @@ class SequenceTagger(nn.Module):
                         _clear_embeddings(sentence)
                 else:
                     _store_on_cpu(batch)
-            for sentence, parts in windowed:
-                tags: list[str] = []
-                scores: list[float] = []
-                for window, keep_from, keep_to in parts:
-                    tags += [t.tag for t in window.tokens[keep_from:keep_to]]
-                    scores += [t.score for t in window.tokens[keep_from:keep_to]]
-                sentence.set_tags(tags, scores)
+            _join_windows(windowed)
         return sentences
+
+
+def _join_windows(windowed: list[tuple[Sentence, list[tuple[Sentence, int, int]]]]) -> None:
+    """Tag each long sentence with the kept tags of its tagged windows (see `_windows`)."""
+    for sentence, parts in windowed:
+        tags: list[str] = []
+        scores: list[float] = []
+        for window, keep_from, keep_to in parts:
+            tags += [t.tag for t in window.tokens[keep_from:keep_to]]
+            scores += [t.score for t in window.tokens[keep_from:keep_to]]
+        sentence.set_tags(tags, scores)
 
 
 def _batches(todo: list[Sentence], size: int, max_chars: int) -> Iterable[list[Sentence]]:

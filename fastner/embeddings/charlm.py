@@ -77,8 +77,9 @@ class CharLM(nn.Module):
         return out, hidden
 
     def init_hidden(self, batch: int, device: torch.device) -> tuple[torch.Tensor, torch.Tensor]:
-        shape = (self.nlayers, batch, self.hidden_size)
-        return torch.zeros(shape, device=device), torch.zeros(shape, device=device)
+        """Zero (layers, B, H) states in the LSTM's dtype."""
+        shape, dtype = (self.nlayers, batch, self.hidden_size), self.rnn.weight_hh_l0.dtype
+        return torch.zeros(shape, device=device, dtype=dtype), torch.zeros(shape, device=device, dtype=dtype)
 
 
 def token_positions(tokenized: str, token_lengths: list[int], is_forward: bool) -> list[int]:
@@ -233,7 +234,7 @@ class CharLMEmbeddings(nn.Module):
         t_index = torch.from_numpy(pos[by_step] % SHRINK_STEP).to(device, non_blocking=True)  # (N,)
         r_index = torch.from_numpy(who[by_step]).to(device, non_blocking=True)  # (N,)
         h, c = lm.init_hidden(len(strings), device)
-        picked = torch.empty((len(pos), lm.hidden_size), device=device)  # (N, H), grouped by step
+        picked = torch.empty((len(pos), lm.hidden_size), device=device, dtype=h.dtype)  # (N, H), grouped by step
         for k in range(n_steps):
             begin = k * SHRINK_STEP
             running = int((lengths > begin).sum())

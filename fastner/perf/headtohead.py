@@ -68,6 +68,58 @@ def build_flair_tagger(size: str, vocab: list[str], seed: int, directory: Path):
     return tagger.eval()
 
 
+def flair_tagger_from(tagger, directory: Path):
+    """A Flair 0.15 SequenceTagger with the weights of a fastner `tagger` (word vectors, char LMs, CRF): what
+    `from_flair` would convert back to it. The embedding names are kept, so Flair concatenates in the same
+    order. The word vectors are written as gensim KeyedVectors under `directory`."""
+    import flair
+    from flair.data import Dictionary
+    from flair.embeddings import FlairEmbeddings, StackedEmbeddings, WordEmbeddings
+    from flair.models import LanguageModel, SequenceTagger
+    from gensim.models import KeyedVectors
+
+    from fastner.embeddings.charlm import CharLMEmbeddings
+
+    leaves = []
+    for k, emb in enumerate(tagger.embeddings):
+        if isinstance(emb, CharLMEmbeddings):
+            lm = emb.lm
+            chars = Dictionary(add_unk=True)
+            for c in lm.chars[1:]:
+                chars.add_item(c)
+            flair_lm = LanguageModel(chars, is_forward_lm=lm.is_forward, hidden_size=lm.hidden_size,
+                                     nlayers=lm.nlayers, embedding_size=lm.embedding_size, nout=lm.nout)
+            flair_lm.load_state_dict(lm.state_dict(), strict=True)
+            leaf = FlairEmbeddings(flair_lm.eval(), chars_per_chunk=emb.chars_per_chunk)
+        else:
+            kv = KeyedVectors(vector_size=emb.dim)
+            kv.add_vectors(emb.words, emb.vectors)
+            kv_path = directory / f"word-vectors-{k}.kv"  # not a 2-letter name: Flair would take it for a language
+            kv.save(str(kv_path))
+            leaf = WordEmbeddings(str(kv_path))
+        leaf.name = emb.name  # before stacking: Flair orders a token's vectors by these names
+        leaves.append(leaf)
+    tags = Dictionary(add_unk=False)
+    for t in tagger.tag_types:
+        tags.add_item(t)
+    tags.span_labels = True
+    out = SequenceTagger(hidden_size=tagger.hidden_size, embeddings=StackedEmbeddings(leaves), tag_dictionary=tags,
+                         tag_type="ner", tag_format="BIOES", use_crf=tagger.use_crf, rnn_layers=tagger.rnn_layers,
+                         reproject_embeddings=tagger.embedding2nn is not None)
+    if out.label_dictionary.get_items() != tagger.tags:
+        raise AssertionError(f"Flair's tags {out.label_dictionary.get_items()} differ from {tagger.tags}")
+    pairs = [(out.rnn, tagger.rnn), (out.linear, tagger.linear)]
+    if tagger.embedding2nn is not None:
+        pairs.append((out.embedding2nn, tagger.embedding2nn))
+    with torch.no_grad():
+        for dst, src in pairs:
+            dst.load_state_dict(src.state_dict(), strict=True)
+        if tagger.use_crf:
+            out.crf.transitions.copy_(tagger.transitions)  # both [to, from]
+    out.to(flair.device)
+    return out.eval()
+
+
 def _flair_spans(sentences) -> list[list[tuple[int, int, str]]]:
     return [sorted((s.start_position, s.end_position, s.get_label("ner").value) for s in x.get_spans("ner"))
             for x in sentences]

@@ -1,4 +1,4 @@
-"""The training subcommands of `fastner`: generate, train-lm, train, evaluate, train-default.
+"""The training subcommands of `fastner`: generate, train-lm, train, evaluate, train-default, train-bench-model.
 
 `register(subparsers)` adds them to the main parser; each command function takes the parsed arguments and
 returns an exit code (0 ok, 2 bad input: the message names the file and the line).
@@ -164,6 +164,18 @@ def cmd_evaluate(args) -> int:
     return 0
 
 
+def cmd_train_bench_model(args) -> int:
+    from fastner.train.benchmodel import bench_dir, ensure_bench_model, load_summary
+
+    cached = not args.force and load_summary(args.size, args.cache) is not None
+    model = ensure_bench_model(args.size, args.cache, args.device, args.threads, args.force)
+    summary = load_summary(args.size, args.cache)
+    micro = summary["test"]["micro"]
+    print(f"{'cached' if cached else 'trained'}: {model} (training {summary['train_wall_s'] / 60:.1f} min wall; "
+          f"test micro F1 {micro['f1']:.4f}; report {bench_dir(args.size, args.cache) / 'report.md'})")
+    return 0
+
+
 def cmd_train_default(args) -> int:
     from fastner.train.recipe import run_recipe
 
@@ -177,7 +189,8 @@ def _common(p: argparse.ArgumentParser, threads: int = 2) -> None:
 
 
 def register(subparsers) -> None:
-    """Add `generate`, `train-lm`, `train`, `evaluate` and `train-default` to an argparse subparsers object."""
+    """Add `generate`, `train-lm`, `train`, `evaluate`, `train-default` and `train-bench-model` to an argparse
+    subparsers object."""
     from fastner.options import add_arguments
     from fastner.train.trainer import TrainConfig
 
@@ -239,3 +252,12 @@ def register(subparsers) -> None:
 
     add_recipe_options(p)
     p.set_defaults(func=cmd_train_default)
+
+    p = subparsers.add_parser("train-bench-model", help="train (once per machine, then cached) the benchmark model "
+                                                        "of a size with the recipe: what `fastner tiers` measures")
+    p.add_argument("--size", default="cpu", choices=["cpu", "paper"])
+    p.add_argument("--cache", default=None, help="cache directory (default: $FASTNER_CACHE or ~/.cache/fastner)")
+    p.add_argument("--device", default="cpu")
+    p.add_argument("--force", action="store_true", help="train again even if a finished model is cached")
+    _common(p)
+    p.set_defaults(func=cmd_train_bench_model)

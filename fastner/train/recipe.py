@@ -47,6 +47,7 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--variants", type=float, default=0.0, help="rate of every harder variant, all splits")
     p.add_argument("--lm-docs", type=int, default=100, help="training documents whose text trains the LMs")
     p.add_argument("--lm-hidden", type=int, default=128)
+    p.add_argument("--lm-embedding", type=int, default=32, help="character embedding size of the LMs")
     p.add_argument("--lm-epochs", type=int, default=2)
     add_arguments(p, TrainConfig, only=RECIPE_FIELDS, defaults=RECIPE)
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy reference row")
@@ -140,7 +141,8 @@ def run_recipe(args) -> int:
     for forward in (True, False):
         name = "forward" if forward else "backward"
         lm, history = train_char_lm(lm_train, lm_dev, forward, hidden_size=args.lm_hidden, epochs=args.lm_epochs,
-                                    chars=chars, seed=args.seed, device=args.device, progress=not args.no_progress)
+                                    embedding_size=args.lm_embedding, chars=chars, seed=args.seed, device=args.device,
+                                    progress=not args.no_progress)
         save_char_lm(lm, work / "lms" / name, {"history": history})
         lm_history[name] = history
         t = stage(f"{name} LM", t)
@@ -178,6 +180,13 @@ def run_recipe(args) -> int:
     Path(args.report).parent.mkdir(parents=True, exist_ok=True)
     Path(args.report).write_text(report, encoding="utf-8")
     (work / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
+    summary = {"command": command, "model": str(model_out), "stages_s": stages, "train_wall_s": train_wall,
+               "train_cpu_s": train_cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
+               "recipe": {k: v for k, v in vars(args).items() if k != "func"}, "train_config": asdict(config),
+               "lm_history": lm_history, "history": result.history, "best_dev_f1": result.best_dev_f1,
+               "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "micro": scores["micro"],
+                        "macro": scores["macro"], "per_type": scores["per_type"]}}
+    (work / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
     print(report)
     print(f"wrote {args.report} and {model_out}")
     return 0
