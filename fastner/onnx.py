@@ -31,7 +31,7 @@ import numpy as np
 import torch
 
 from fastner.decode import Decoder
-from fastner.embeddings.charlm import END_MARKER, CharLM, CharLMEmbeddings, token_positions
+from fastner.embeddings.charlm import CharLM, CharLMEmbeddings, char_grid, token_positions
 from fastner.embeddings.words import WordEmbeddings
 from fastner.switches import Switches
 from fastner.text import Sentence
@@ -83,7 +83,7 @@ def export(tagger, path: str | Path) -> Path:
     inputs += [helper.make_tensor_value_info("token_grid", TensorProto.INT64, ["T", "B"]),
                helper.make_tensor_value_info("sentence_lens", TensorProto.INT32, ["B"])]
     h = g.node("Gather", [x, "token_grid"], axis=0)  # (T, B, D); padding slots read token 0, masked by lengths
-    rnn = tagger.rnn if tagger.embedding2nn is None else tagger._folded_rnn()  # reprojection folded in
+    rnn = tagger.rnn if tagger.embedding2nn is None else tagger.folded_rnn()  # reprojection folded in
     for layer in range(rnn.num_layers):
         w, r, b = _lstm_weights(rnn, layer, bidirectional=True)
         y = g.node("LSTM", [h, g.const(f"rnn.W{layer}", w), g.const(f"rnn.R{layer}", r), g.const(f"rnn.B{layer}", b),
@@ -255,9 +255,7 @@ class OnnxTagger:
             lm = emb.lm
             texts, strings = emb._strings(batch)
             lengths = np.array([len(x) for x in strings], dtype=np.int32)
-            grid = np.full((int(lengths.max()), b), lm.index_of(END_MARKER), dtype=np.int64)  # (C, B)
-            for k, string in enumerate(strings):
-                grid[: len(string), k] = lm.index_vectorized(string)
+            grid = char_grid(lm, strings)  # (C, B)
             pos = [p * b + k for k, (text, sentence) in enumerate(zip(texts, batch))
                    for p in token_positions(text, [len(t.text) for t in sentence], lm.is_forward)]
             feeds[f"chars_{i}"], feeds[f"char_lens_{i}"] = grid, lengths

@@ -71,7 +71,7 @@ class ReducedCopies:
     """Copies of a model's modules in a reduced dtype, made once and cached by name and dtype.
 
     A copy is reused while the source module's parameters are the same objects at the same versions (an
-    in-place update bumps the version; a replaced parameter changes the object), as `_folded_rnn` does.
+    in-place update bumps the version; a replaced parameter changes the object), as `folded_rnn` does.
     Parameters that are inference tensors have no version counter: then nothing is cached. The lock guards
     the dict only: two threads may both convert a layer the first time, and one copy wins.
     """

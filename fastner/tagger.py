@@ -238,13 +238,13 @@ class SequenceTagger(nn.Module):
         if not s.fold_reprojection or torch.is_grad_enabled():
             x = self._layer("embedding2nn", self.embedding2nn, dtype)(x)
             return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
-        return self._layer("folded", self._folded_rnn(), dtype)(pack(x))[0]
+        return self._layer("folded", self.folded_rnn(), dtype)(pack(x))[0]
 
     def _layer(self, name: str, module: nn.Module, dtype: torch.dtype) -> nn.Module:
         """`module` itself in fp32, else its copy in `dtype`, converted once and cached (see precision.py)."""
         return module if dtype == torch.float32 else self._reduced.get(name, module, dtype)
 
-    def _folded_rnn(self) -> nn.LSTM:
+    def folded_rnn(self) -> nn.LSTM:
         """A copy of `rnn` whose first layer reads the raw embeddings: the reprojection is folded into its
         input weights, both directions: weight (4H, D) = W_ih A, bias (4H,) = W_ih a + b_ih. The other
         weights are shared. Cached until a weight changes (in place or replaced); never registered as a

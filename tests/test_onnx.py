@@ -13,9 +13,10 @@ onnx = pytest.importorskip("onnx")
 pytest.importorskip("onnxruntime")
 
 from fastner.cli import main  # noqa: E402
+from fastner.models import default_model_path  # noqa: E402
 from fastner.onnx import OnnxModelError, OnnxTagger, export  # noqa: E402
+from fastner.tagger import SequenceTagger  # noqa: E402
 from fastner.text import Sentence  # noqa: E402
-from fastner.train import default_model_path, load_default_model  # noqa: E402
 from tests.conftest import SENTENCES, SHAPES, make_tagger  # noqa: E402
 
 LONG = ("Monsieur Jean Dupont , demeurant 12 rue des Lilas à Lyon , a interjeté appel . " * 300)[:20_000]
@@ -44,7 +45,8 @@ def _check_same(want: list[Sentence], got: list[Sentence]) -> None:
 @pytest.fixture(scope="module")
 def bundled(tmp_path_factory):
     path = tmp_path_factory.mktemp("onnx") / "default.onnx"
-    return load_default_model(), OnnxTagger.load(export(load_default_model(), path))
+    tagger = SequenceTagger.load(default_model_path())
+    return tagger, OnnxTagger.load(export(SequenceTagger.load(default_model_path()), path))
 
 
 @pytest.mark.parametrize("shape", SHAPES)
@@ -143,14 +145,15 @@ def test_export_onnx_command(tmp_path, capsys):
     assert main(["export-onnx", str(default_model_path()), "--out", str(out)]) == 0
     assert "wrote" in capsys.readouterr().out
     engine = OnnxTagger.load(out)
-    _check_same(load_default_model().predict(list(SENTENCES)), engine.predict(list(SENTENCES)))
+    _check_same(SequenceTagger.load(default_model_path()).predict(list(SENTENCES)), engine.predict(list(SENTENCES)))
     assert main(["export-onnx", str(tmp_path / "nothing-here"), "--out", str(tmp_path / "x.onnx")]) == 2
     assert "nothing-here" in capsys.readouterr().err and not (tmp_path / "x.onnx").exists()
 
 
 def test_the_core_never_imports_onnx():
     code = ("import sys, fastner, fastner.tagger, fastner.cli, fastner.precision; fastner.cli.build_parser(); "
-            "from fastner.train import load_default_model; load_default_model().predict('M. Dupont'); "
+            "from fastner.models import default_model_path; "
+            "fastner.tagger.SequenceTagger.load(default_model_path()).predict('M. Dupont'); "
             "print(sorted(m for m in sys.modules if m.split('.')[0] in ('onnx', 'onnxruntime')))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"

@@ -7,11 +7,12 @@ import pytest
 import torch
 
 from fastner import precision as precision_module
+from fastner.models import default_model_path
 from fastner.perf.workloads import load_workload
 from fastner.precision import PrecisionError, ReducedCopies, cpu_bf16_supported
 from fastner.switches import Switches
+from fastner.tagger import SequenceTagger
 from fastner.text import Sentence
-from fastner.train import load_default_model
 from tests.conftest import SENTENCES, SHAPES, make_tagger
 
 needs_bf16 = pytest.mark.skipif(not cpu_bf16_supported(), reason="this CPU has no bf16 support in oneDNN")
@@ -23,7 +24,7 @@ def _outputs(sentences):
 
 @needs_bf16
 def test_bf16_on_the_trained_bundled_model_agrees_with_fp32():
-    tagger = load_default_model()
+    tagger = SequenceTagger.load(default_model_path())
     texts = list(load_workload("legal", 60).sentences)
     tags32, scores32 = _outputs(tagger.predict(texts))
     spans32 = [[(x.start, x.end, x.label) for x in s.spans] for s in tagger.predict(texts)]

@@ -10,6 +10,7 @@ never changes the states read: every padding/packing strategy below gives the sa
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Iterator
 from operator import itemgetter
 from typing import Any
 
@@ -94,6 +95,41 @@ def token_positions(tokenized: str, token_lengths: list[int], is_forward: bool) 
     return out
 
 
+def lm_string(tokenized: str, is_forward: bool) -> str:
+    """What a character LM reads for one sentence: its tokenized string (reversed for a backward LM) between
+    the start and end markers. The one rule: inference, training and the floor all read this."""
+    return START_MARKER + (tokenized if is_forward else tokenized[::-1]) + END_MARKER
+
+
+def char_grid(lm: CharLM, strings: list[str], order: np.ndarray | None = None,
+              to_indices: Callable[[str], list[int]] | None = None) -> np.ndarray:
+    """(C_max, B) int64 character indices of `strings`, column r holding `strings[order[r]]` (default: in
+    order), padded with the end marker. `to_indices`: the LM's indexing (default vectorized)."""
+    to_indices = to_indices or lm.index_vectorized
+    order = np.arange(len(strings)) if order is None else order
+    longest = max(len(x) for x in strings)
+    grid = np.full((longest, len(strings)), lm.index_of(END_MARKER), dtype=np.int64)  # (C, B)
+    for r, i in enumerate(order):
+        grid[: len(strings[i]), r] = to_indices(strings[i])
+    return grid
+
+
+def shrunk_steps(lm: CharLM, chars: torch.Tensor, lengths: np.ndarray, decoder: bool = False
+                 ) -> Iterator[tuple[int, torch.Tensor]]:
+    """`lm_shrink`'s loop: the LSTM over `chars` (C, B), strings sorted longest first with `lengths`, read in
+    steps of SHRINK_STEP characters, each step on the strings still running (a prefix of the batch) and
+    carrying their state. Yields (step, outputs (S, R, H)); `decoder`: also run the output decoder, whose
+    result is thrown away (what a configuration without `lm_skip_decoder` computes)."""
+    h, c = lm.init_hidden(chars.shape[1], chars.device)
+    for k, begin in enumerate(range(0, int(lengths[0]), SHRINK_STEP)):
+        running = int((lengths > begin).sum())
+        x = lm.encoder(chars[begin:begin + SHRINK_STEP, :running])  # (S, R, E)
+        out, (h[:, :running], c[:, :running]) = lm.rnn(x, (h[:, :running], c[:, :running]))  # (S, R, H)
+        if decoder:
+            lm.decoder(lm.proj(out) if lm.proj is not None else out)  # (S, R, V), thrown away
+        yield k, out
+
+
 class CharLMEmbeddings(nn.Module):
     """FlairEmbeddings: one LM state per token, (P or H,) each, stored under `name`."""
 
@@ -138,9 +174,8 @@ class CharLMEmbeddings(nn.Module):
         return cls(lm, config["name"], config["chars_per_chunk"])
 
     def _strings(self, sentences) -> tuple[list[str], list[str]]:
-        texts = [s.to_tokenized_string() for s in sentences]
-        body = texts if self.lm.is_forward else [t[::-1] for t in texts]
-        return texts, [START_MARKER + b + END_MARKER for b in body]
+        texts = [sentence.to_tokenized_string() for sentence in sentences]
+        return texts, [lm_string(text, self.lm.is_forward) for text in texts]
 
     # --- Flair's chunked representation (0.4.3 / 0.4.4) -------------------------------------------------
 
@@ -221,9 +256,7 @@ class CharLMEmbeddings(nn.Module):
         rank[order] = np.arange(len(order))
         to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
         longest = int(lengths[order[0]])
-        grid = np.full((longest, len(strings)), lm.index_of(END_MARKER), dtype=np.int64)  # (C, B) by rank
-        for r, i in enumerate(order):
-            grid[: lengths[i], r] = to_indices(strings[i])
+        grid = char_grid(lm, strings, order, to_indices)  # (C, B) by rank
         chars = torch.from_numpy(grid).to(device, non_blocking=True)  # (C, B), one copy
         pos = np.concatenate([np.asarray(p, dtype=np.int64) for p in positions])  # (N,) in token order
         who = np.repeat(rank, [len(p) for p in positions])  # (N,) rank of each token's string
@@ -233,15 +266,9 @@ class CharLMEmbeddings(nn.Module):
         bounds = np.searchsorted(step[by_step], np.arange(n_steps + 1))  # step k: by_step[bounds[k]:bounds[k+1]]
         t_index = torch.from_numpy(pos[by_step] % SHRINK_STEP).to(device, non_blocking=True)  # (N,)
         r_index = torch.from_numpy(who[by_step]).to(device, non_blocking=True)  # (N,)
-        h, c = lm.init_hidden(len(strings), device)
-        picked = torch.empty((len(pos), lm.hidden_size), device=device, dtype=h.dtype)  # (N, H), grouped by step
-        for k in range(n_steps):
-            begin = k * SHRINK_STEP
-            running = int((lengths > begin).sum())
-            x = lm.encoder(chars[begin:begin + SHRINK_STEP, :running])  # (S, R, E)
-            out, (h[:, :running], c[:, :running]) = lm.rnn(x, (h[:, :running], c[:, :running]))  # (S, R, H)
-            if not s.lm_skip_decoder:
-                lm.decoder(lm.proj(out) if lm.proj is not None else out)  # (S, R, V), thrown away
+        dtype = lm.rnn.weight_hh_l0.dtype
+        picked = torch.empty((len(pos), lm.hidden_size), device=device, dtype=dtype)  # (N, H), grouped by step
+        for k, out in shrunk_steps(lm, chars, lengths[order], decoder=not s.lm_skip_decoder):
             a, b = bounds[k], bounds[k + 1]
             if b > a:
                 picked[a:b] = out[t_index[a:b], r_index[a:b]]

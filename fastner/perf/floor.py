@@ -27,7 +27,7 @@ import numpy as np
 import torch
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from fastner.embeddings.charlm import END_MARKER, SHRINK_STEP, START_MARKER, CharLMEmbeddings
+from fastner.embeddings.charlm import CharLMEmbeddings, char_grid, lm_string, shrunk_steps
 from fastner.embeddings.stack import Packing
 from fastner.switches import Switches
 from fastner.text import Sentence
@@ -72,15 +72,13 @@ class _Batch:
 
 
 def _lm_grid(emb: CharLMEmbeddings, sentences: list[Sentence], device) -> tuple[torch.Tensor, np.ndarray]:
+    """(C, B) character indices of the batch's LM strings, longest first (as `lm_shrink` orders them), and
+    their sorted lengths."""
     lm = emb.lm
-    strings = [s.to_tokenized_string() for s in sentences]
-    strings = [START_MARKER + (x if lm.is_forward else x[::-1]) + END_MARKER for x in strings]
-    strings.sort(key=len, reverse=True)
+    strings = [lm_string(sentence.to_tokenized_string(), lm.is_forward) for sentence in sentences]
     lengths = np.array([len(x) for x in strings])
-    grid = np.full((lengths[0], len(strings)), lm.index_of(END_MARKER), dtype=np.int64)
-    for r, x in enumerate(strings):
-        grid[: len(x), r] = lm.index_vectorized(x)
-    return torch.from_numpy(grid).to(device), lengths
+    order = np.argsort(-lengths, kind="stable")
+    return torch.from_numpy(char_grid(lm, strings, order)).to(device), lengths[order]
 
 
 def prepare_floor(tagger, sentences: list[Sentence], batch_size: int, variant: str | FloorSpec) -> Callable[[], int]:
@@ -129,16 +127,10 @@ def _lm_outputs(emb: CharLMEmbeddings, out: torch.Tensor, decoder: bool) -> None
 
 
 def _lm_unpadded(emb: CharLMEmbeddings, grid: torch.Tensor, lengths: np.ndarray, decoder: bool) -> int:
-    lm = emb.lm
-    h, c = lm.init_hidden(grid.shape[1], grid.device)
+    """`lm_shrink`'s own loop (`shrunk_steps`), nothing picked."""
     positions = 0
-    for begin in range(0, int(lengths[0]), SHRINK_STEP):
-        running = int((lengths > begin).sum())
-        chars = grid[begin:begin + SHRINK_STEP, :running]
-        out, (h_run, c_run) = lm.rnn(lm.encoder(chars), (h[:, :running], c[:, :running]))
-        h, c = torch.cat([h_run, h[:, running:]], 1), torch.cat([c_run, c[:, running:]], 1)
-        _lm_outputs(emb, out, decoder)
-        positions += chars.numel()
+    for _, out in shrunk_steps(emb.lm, grid, lengths, decoder):
+        positions += out.shape[0] * out.shape[1]
     return positions
 
 
@@ -156,7 +148,7 @@ def _reprojected(tagger, x: torch.Tensor, fold: bool) -> tuple[torch.Tensor, tor
     if tagger.embedding2nn is None:
         return x, tagger.rnn
     if fold:
-        return x, tagger._folded_rnn()
+        return x, tagger.folded_rnn()
     return tagger.embedding2nn(x), tagger.rnn
 
 

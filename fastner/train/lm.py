@@ -26,7 +26,7 @@ from safetensors import safe_open
 from safetensors.torch import save_file
 from segtok.segmenter import split_single
 
-from fastner.embeddings.charlm import END_MARKER, START_MARKER, CharLM, token_positions
+from fastner.embeddings.charlm import CharLM, char_grid, lm_string, token_positions
 from fastner.progress import Progress
 from fastner.tagger import DEFAULT_CHARS
 from fastner.text import Sentence, clean_text
@@ -65,11 +65,6 @@ def read_text(path) -> list[str]:
     return sentences
 
 
-def lm_string(tokenized: str, is_forward: bool) -> str:
-    """What the LM reads for one sentence (CharLMEmbeddings' rule)."""
-    return START_MARKER + (tokenized if is_forward else tokenized[::-1]) + END_MARKER
-
-
 def char_dictionary(sentences: Iterable[str], min_count: int = 2) -> list[str]:
     """fastner's default characters, then the corpus's other characters seen `min_count` times or more."""
     counts = Counter(c for s in sentences for c in s)
@@ -81,12 +76,8 @@ def char_dictionary(sentences: Iterable[str], min_count: int = 2) -> list[str]:
 # --- differentiable token states ------------------------------------------------------------------------
 
 def encode_strings(lm: CharLM, strings: Sequence[str]) -> tuple[torch.Tensor, np.ndarray]:
-    """(C_max, B) int64 indices padded with the end marker, and the lengths."""
-    lengths = np.array([len(s) for s in strings], dtype=np.int64)
-    grid = np.full((int(lengths.max()), len(strings)), lm.index_of(END_MARKER), dtype=np.int64)
-    for i, s in enumerate(strings):
-        grid[: len(s), i] = lm.index_vectorized(s)
-    return torch.from_numpy(grid), lengths
+    """(C_max, B) int64 indices padded with the end marker (`char_grid`), and the lengths."""
+    return torch.from_numpy(char_grid(lm, list(strings))), np.array([len(s) for s in strings], dtype=np.int64)
 
 
 def token_states(lm: CharLM, token_lists: Sequence[Sequence[str]], device: torch.device) -> torch.Tensor:
