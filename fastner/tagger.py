@@ -189,53 +189,53 @@ class SequenceTagger(nn.Module):
 
     # --- forward --------------------------------------------------------------------------------------
 
-    def features(self, sentences: list[Sentence], s: Switches,
+    def features(self, sentences: list[Sentence], switches: Switches,
                  dtype: torch.dtype = torch.float32) -> tuple[torch.Tensor, list[int]]:
         """Emission scores (B, T, K), fp32, on the model's device for non-empty sentences, and their lengths.
         `dtype` other than float32 runs the layers in that precision (gathered path only; see precision.py)."""
         lengths = [len(x) for x in sentences]
-        if s.batch_build == "gather":
-            return self._features_gathered(sentences, lengths, s, dtype), lengths
+        if switches.batch_build == "gather":
+            return self._features_gathered(sentences, lengths, switches, dtype), lengths
         if dtype != torch.float32:
             raise PrecisionError(f"reduced precision runs on the gathered path only: switches with "
-                                 f"batch_build={s.batch_build!r} need precision='fp32'")
-        return self._features_attached(sentences, lengths, s), lengths
+                                 f"batch_build={switches.batch_build!r} need precision='fp32'")
+        return self._features_attached(sentences, lengths, switches), lengths
 
-    def _features_attached(self, sentences: list[Sentence], lengths: list[int], s: Switches) -> torch.Tensor:
+    def _features_attached(self, sentences: list[Sentence], lengths: list[int], switches: Switches) -> torch.Tensor:
         """Flair's path: each embedding attaches vectors to tokens, then the batch tensor is built."""
-        if s.zero_grad:
+        if switches.zero_grad:
             self.zero_grad()
         device = self.device
         for emb in self.embeddings:
-            emb.embed_tokens(sentences, device, s)
-        x = BUILDERS[s.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
+            emb.embed_tokens(sentences, device, switches)
+        x = BUILDERS[switches.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
         out = self._reproject_and_rnn(x, lambda v: pack_padded_sequence(v, lengths, batch_first=True,
-                                                                        enforce_sorted=False), s)
+                                                                        enforce_sorted=False), switches)
         out, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, 2H)
         return self.linear(out)  # (B, T, K)
 
-    def _features_gathered(self, sentences: list[Sentence], lengths: list[int], s: Switches,
+    def _features_gathered(self, sentences: list[Sentence], lengths: list[int], switches: Switches,
                            dtype: torch.dtype = torch.float32) -> torch.Tensor:
         """fastner's path: (N, D_i) matrices, one cat, reprojection and BiLSTM on the N real tokens only.
         In a reduced `dtype`, each embedding with weights runs as its converted copy (the word-vector lookup
         has none: its fp32 rows are cast with the rest) and the emissions come back in fp32."""
-        if s.zero_grad:
+        if switches.zero_grad:
             self.zero_grad()
         device = self.device
-        parts = [self._layer(emb.name, emb, dtype).embed_batch(sentences, device, s)
+        parts = [self._layer(emb.name, emb, dtype).embed_batch(sentences, device, switches)
                  for emb in self.embeddings]  # (N, D_i) each
         x = torch.cat([parts[i] for i in self.concat], dim=1).to(dtype)  # (N, D)
         packing = Packing(lengths)
-        out = self._reproject_and_rnn(x, packing.pack, s, dtype)  # data (N, 2H), packed order
+        out = self._reproject_and_rnn(x, packing.pack, switches, dtype)  # data (N, 2H), packed order
         return packing.pad(self._layer("linear", self.linear, dtype)(out.data).float())  # (B, T, K)
 
-    def _reproject_and_rnn(self, x: torch.Tensor, pack, s: Switches,
+    def _reproject_and_rnn(self, x: torch.Tensor, pack, switches: Switches,
                            dtype: torch.dtype = torch.float32) -> PackedSequence:
         """Reprojection then BiLSTM on `pack(x)`; x is (N, D) or (B, T, D), the output packed (N, 2H).
         The folded BiLSTM serves inference only: with gradients enabled the two layers run as trained."""
         if self.embedding2nn is None:
             return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
-        if not s.fold_reprojection or torch.is_grad_enabled():
+        if not switches.fold_reprojection or torch.is_grad_enabled():
             x = self._layer("embedding2nn", self.embedding2nn, dtype)(x)
             return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
         return self._layer("folded", self.folded_rnn(), dtype)(pack(x))[0]
@@ -290,33 +290,33 @@ class SequenceTagger(nn.Module):
         "fp16" (GPU): the char LMs, reprojection, BiLSTM and linear run in it, the CRF decoding in fp32; tags
         may differ from fp32 where two paths score almost the same. Unsupported: `PrecisionError`.
         """
-        s = Switches.preset("fastest") if switches is None else switches
-        if not isinstance(s, Switches):
-            raise TypeError(f"switches must be a fastner.Switches, not {type(s).__name__}")
+        switches = Switches.preset("fastest") if switches is None else switches
+        if not isinstance(switches, Switches):
+            raise TypeError(f"switches must be a fastner.Switches, not {type(switches).__name__}")
         if not isinstance(mini_batch_size, int) or isinstance(mini_batch_size, bool) or mini_batch_size < 1:
             raise ValueError(f"mini_batch_size must be a positive int, got {mini_batch_size!r}")
         if not isinstance(window_chars, int) or window_chars < 4 * WINDOW_CONTEXT:
             raise ValueError(f"window_chars must be an int of at least {4 * WINDOW_CONTEXT}, got {window_chars!r}")
         dtype = resolve_precision(precision, self.device)
-        if dtype != torch.float32 and s.batch_build != "gather":
+        if dtype != torch.float32 and switches.batch_build != "gather":
             raise PrecisionError(f"precision={precision!r} runs on the gathered path only: switches with "
-                                 f"batch_build={s.batch_build!r} need precision='fp32'")
+                                 f"batch_build={switches.batch_build!r} need precision='fp32'")
         sentences = _as_sentences(inputs)
-        grad_mode = torch.inference_mode if s.grad_mode == "inference_mode" else torch.no_grad
+        grad_mode = torch.inference_mode if switches.grad_mode == "inference_mode" else torch.no_grad
         with grad_mode():
             todo, windowed = _windows([x for x in sentences if len(x)], window_chars)
             for x in sentences:
                 x.spans = []
-                if s.batch_build != "gather":
+                if switches.batch_build != "gather":
                     _clear_embeddings(x)  # Flair: store_embeddings(sentences, 'none') before predicting
-            by_chars = s.sort_by == "chars"
+            by_chars = switches.sort_by == "chars"
             todo.sort(key=(lambda x: len(x.to_tokenized_string())) if by_chars else len, reverse=True)
-            decode = Decoder.prepare(self.transitions, self.start, self.stop, s)
+            decode = Decoder.prepare(self.transitions, self.start, self.stop, switches)
             for batch in _batches(todo, mini_batch_size, 3 * window_chars):
-                feats, lengths = self.features(batch, s, dtype)  # (B, T, K), fp32
+                feats, lengths = self.features(batch, switches, dtype)  # (B, T, K), fp32
                 for sentence, (ids, confs) in zip(batch, decode(feats, lengths)):
                     sentence.set_tags([self.tags[i] for i in ids], confs)
-                if s.eval_storage == "none":
+                if switches.eval_storage == "none":
                     for sentence in batch:
                         _clear_embeddings(sentence)
                 else:

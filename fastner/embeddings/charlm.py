@@ -179,68 +179,68 @@ class CharLMEmbeddings(nn.Module):
 
     # --- Flair's chunked representation (0.4.3 / 0.4.4) -------------------------------------------------
 
-    def representation(self, strings: list[str], device: torch.device, s: Switches) -> torch.Tensor:
+    def representation(self, strings: list[str], device: torch.device, switches: Switches) -> torch.Tensor:
         """LM outputs for every character of every string, padded with spaces: (C_max, B, H or P)."""
         lm, cpc = self.lm, self.chars_per_chunk
         longest = max(len(x) for x in strings)
-        if s.lm_chunk_padding == "batch":  # 0.4.3: pad the strings to the batch's longest first
+        if switches.lm_chunk_padding == "batch":  # 0.4.3: pad the strings to the batch's longest first
             strings = [x + END_MARKER * (longest - len(x)) for x in strings]
-        to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
+        to_indices = lm.index_vectorized if switches.char_indexing == "vectorized" else lm.index_per_char
         pad = lm.index_of(END_MARKER)
 
         def chunk_tensor(begin: int) -> torch.Tensor:  # (C_chunk, B) on the device
             rows = [to_indices(x[begin:begin + cpc]) for x in strings]
             width = max(len(r) for r in rows)
             rows = [r + [pad] * (width - len(r)) for r in rows]
-            return torch.tensor(rows, dtype=torch.long).to(device, non_blocking=s.lm_prefetch).t()
+            return torch.tensor(rows, dtype=torch.long).to(device, non_blocking=switches.lm_prefetch).t()
 
         begins = range(0, longest, cpc)
-        prefetched = [chunk_tensor(b) for b in begins] if s.lm_prefetch else None
+        prefetched = [chunk_tensor(b) for b in begins] if switches.lm_prefetch else None
         hidden = lm.init_hidden(len(strings), device)
         outputs = []
         for k, begin in enumerate(begins):
             chars = prefetched[k] if prefetched is not None else chunk_tensor(begin)
-            out, hidden = lm(chars, hidden, decode=not s.lm_skip_decoder)
+            out, hidden = lm(chars, hidden, decode=not switches.lm_skip_decoder)
             outputs.append(out)
         return torch.cat(outputs)  # (C_max, B, H)
 
-    def embed_tokens(self, sentences, device: torch.device, s: Switches) -> None:
-        """Per-token path: each token gets a (H,) tensor, cloned or a view per `s.clone_policy`."""
+    def embed_tokens(self, sentences, device: torch.device, switches: Switches) -> None:
+        """Per-token path: each token gets a (H,) tensor, cloned or a view per `switches.clone_policy`."""
         texts, strings = self._strings(sentences)
-        states = self.representation(strings, device, s)  # (C, B, H)
-        if s.lm_single_detach:
+        states = self.representation(strings, device, switches)  # (C, B, H)
+        if switches.lm_single_detach:
             states = states.detach()
-        only_if_needed = s.set_embedding_to == "if_needed"
+        only_if_needed = switches.set_embedding_to == "if_needed"
         for i, (sentence, text) in enumerate(zip(sentences, texts)):
             positions = token_positions(text, [len(t.text) for t in sentence], self.lm.is_forward)
-            if s.clone_policy == "per_sentence":  # the #1089 idea: one compact copy per sentence
+            if switches.clone_policy == "per_sentence":  # the #1089 idea: one compact copy per sentence
                 compact = states[torch.tensor(positions, device=states.device), i]  # (L, H)
                 rows = [compact[j] for j in range(len(positions))]
             else:
                 rows = [states[p, i, :] for p in positions]
             for token, row in zip(sentence, rows):
-                if not s.lm_single_detach:
+                if not switches.lm_single_detach:
                     row = row.detach()
-                if s.clone_policy == "per_token":
+                if switches.clone_policy == "per_token":
                     row = row.clone()
                 token.set_embedding(self.name, row, device, only_if_needed)
 
     # --- Batched path (fastner) -------------------------------------------------------------------------
 
-    def embed_batch(self, sentences, device: torch.device, s: Switches) -> torch.Tensor:
+    def embed_batch(self, sentences, device: torch.device, switches: Switches) -> torch.Tensor:
         """(N, H) states of the N tokens of the batch, in sentence order; tokens hold nothing."""
         texts, strings = self._strings(sentences)
         positions = [token_positions(t, [len(tok.text) for tok in sent], self.lm.is_forward)
                      for t, sent in zip(texts, sentences)]
-        if s.lm_shrink:
-            return self._shrunk_states(strings, positions, device, s)
-        states = self.representation(strings, device, s)  # (C, B, H)
+        if switches.lm_shrink:
+            return self._shrunk_states(strings, positions, device, switches)
+        states = self.representation(strings, device, switches)  # (C, B, H)
         t_index = torch.tensor([p for ps in positions for p in ps], device=states.device)
         b_index = torch.tensor([i for i, ps in enumerate(positions) for _ in ps], device=states.device)
         return states[t_index, b_index]  # (N, H)
 
     def _shrunk_states(self, strings: list[str], positions: list[list[int]], device: torch.device,
-                       s: Switches) -> torch.Tensor:
+                       switches: Switches) -> torch.Tensor:
         """Run the LSTM on (almost) only the characters present and keep only the states tokens take.
 
         Strings are sorted longest first and read in steps of SHRINK_STEP characters; each step runs the
@@ -254,7 +254,7 @@ class CharLMEmbeddings(nn.Module):
         order = np.argsort(-lengths, kind="stable")  # rank -> string
         rank = np.empty_like(order)
         rank[order] = np.arange(len(order))
-        to_indices = lm.index_vectorized if s.char_indexing == "vectorized" else lm.index_per_char
+        to_indices = lm.index_vectorized if switches.char_indexing == "vectorized" else lm.index_per_char
         longest = int(lengths[order[0]])
         grid = char_grid(lm, strings, order, to_indices)  # (C, B) by rank
         chars = torch.from_numpy(grid).to(device, non_blocking=True)  # (C, B), one copy
@@ -268,7 +268,7 @@ class CharLMEmbeddings(nn.Module):
         r_index = torch.from_numpy(who[by_step]).to(device, non_blocking=True)  # (N,)
         dtype = lm.rnn.weight_hh_l0.dtype
         picked = torch.empty((len(pos), lm.hidden_size), device=device, dtype=dtype)  # (N, H), grouped by step
-        for k, out in shrunk_steps(lm, chars, lengths[order], decoder=not s.lm_skip_decoder):
+        for k, out in shrunk_steps(lm, chars, lengths[order], decoder=not switches.lm_skip_decoder):
             a, b = bounds[k], bounds[k + 1]
             if b > a:
                 picked[a:b] = out[t_index[a:b], r_index[a:b]]
