@@ -58,6 +58,15 @@ def _common(p: argparse.ArgumentParser) -> None:
     p.add_argument("--threads", type=_positive_int, help="torch CPU threads")
     p.add_argument("--fsync", action="store_true", help="fsync each output before it is moved into place")
     p.add_argument("--quiet", "-q", action="store_true", help="no progress bar or summary")
+    ray = p.add_argument_group("distributed (fastner.apps.distributed; needs the ray extra)")
+    ray.add_argument("--engine", choices=["local", "ray"], default="local",
+                     help="local: this process (default); ray: workers of a Ray cluster, each with the model")
+    ray.add_argument("--address", metavar="ADDR",
+                     help="join the Ray cluster at ADDR (HOST:PORT of its head, or auto); default: start a local "
+                          "Ray instance for the run")
+    ray.add_argument("--workers", type=_positive_int, help="Ray workers (default: as many as the free CPUs allow)")
+    ray.add_argument("--threads-per-worker", type=_positive_int, default=None,
+                     help="torch threads of each Ray worker (default 1)")
 
 
 def register(subparsers) -> None:
@@ -97,10 +106,13 @@ def _run(args, mode: str) -> int:
 
     from fastner.apps.pipeline import Settings, run_collection
     from fastner.apps.runs import UsageError
-    from fastner.apps.tag import load_model
+    from fastner.apps.tag import default_model_dir, load_model
     from fastner.switches import Switches
 
     try:
+        given = [name for name in ("address", "workers", "threads_per_worker") if getattr(args, name) is not None]
+        if given and args.engine != "ray":
+            raise UsageError(f"--{given[0].replace('_', '-')} needs --engine ray")
         try:
             switches = Switches.preset(args.preset)
         except ValueError as err:
@@ -111,7 +123,7 @@ def _run(args, mode: str) -> int:
             import torch
 
             torch.set_num_threads(args.threads)
-        tagger, model = load_model(args.model, args.device)
+        tagger, model = load_model(args.model, "cpu" if args.engine == "ray" else args.device)  # ray: workers load
         extra = {"format": args.format} if mode == "tag" else {}
         if mode == "anonymize":
             types = tuple(dict.fromkeys(t.strip() for t in args.types.split(",") if t.strip()))
@@ -124,7 +136,15 @@ def _run(args, mode: str) -> int:
                             max_bytes=args.max_bytes, max_sentence_chars=args.max_sentence_chars,
                             chunk_sentences=args.chunk_sentences, mini_batch_size=args.batch_size, switches=switches,
                             fsync=args.fsync, **extra)
-        report = run_collection(args.inputs, Path(args.out), tagger, model, settings, quiet=args.quiet)
+        if args.engine == "ray":
+            from fastner.apps.distributed import ModelFiles, RayOptions, run_collection_ray
+
+            options = RayOptions(address=args.address, workers=args.workers,
+                                 threads_per_worker=args.threads_per_worker or 1, device=args.device)
+            load = ModelFiles.read(Path(args.model) if args.model else default_model_dir(), args.device)
+            report = run_collection_ray(args.inputs, Path(args.out), load, model, settings, options, quiet=args.quiet)
+        else:
+            report = run_collection(args.inputs, Path(args.out), tagger, model, settings, quiet=args.quiet)
     except UsageError as err:
         print(f"fastner {mode}: error: {err}", file=sys.stderr)
         return EXIT_USAGE

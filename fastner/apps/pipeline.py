@@ -19,7 +19,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from fastner.apps.analysis import BIRTH, PERSON_LABELS, SpanStore, is_birth_date
 from fastner.apps.anonymize import DATE_LABELS, DEFAULT_TYPES, AnonymizedWriter, Mark, Rewriter, segments
@@ -27,6 +27,7 @@ from fastner.apps.documents import (
     DEFAULT_MAX_BYTES,
     MAX_SENTENCE_CHARS,
     DocumentError,
+    Inspection,
     SkippedLink,
     Source,
     count_sources,
@@ -370,6 +371,17 @@ def process_texts(texts: Iterable[str], tagger, settings: Settings | None = None
 
 # --- a collection on disk -----------------------------------------------------------------------------------
 
+class Pending(NamedTuple):
+    """A document to do: inspected (readable, hashed) and not already done with this key."""
+
+    source: Source
+    found: Inspection
+    key: str
+
+
+Runner = Callable[[Iterator[Pending], RunDir, "Engine"], None]
+
+
 @dataclass
 class RunReport:
     done: int
@@ -405,8 +417,13 @@ def check_paths(inputs: list[str], out: Path) -> None:
 
 
 def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings: Settings, *,
-                   quiet: bool = False, stdin=None, stderr: TextIO | None = None) -> RunReport:
-    """Process every document named by `inputs` into `out`, resuming a previous run; see `fastner.apps.runs`."""
+                   quiet: bool = False, stdin=None, stderr: TextIO | None = None,
+                   runner: Runner | None = None) -> RunReport:
+    """Process every document named by `inputs` into `out`, resuming a previous run; see `fastner.apps.runs`.
+
+    `runner` replaces the local engine (`fastner.apps.distributed`): it gets the documents still to do
+    (inspected, not done), the open `RunDir` to commit into and the `Engine` that keeps the run's totals.
+    """
     import sys
 
     stderr = stderr or sys.stderr
@@ -433,7 +450,7 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
         engine.on_error = run.error
         links: list[SkippedLink] = []
 
-        def jobs() -> Iterator[Job]:
+        def pending() -> Iterator[Pending]:
             nonlocal skipped
             for source in iter_sources(inputs, stdin=stdin, skipped=links):
                 try:
@@ -448,6 +465,10 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
                     progress.update(skipped=1)
                     source.close()
                     continue
+                yield Pending(source, found, key)
+
+        def jobs() -> Iterator[Job]:
+            for source, found, key in pending():
                 kept = len(source.data) if source.data is not None and source.path is not None else 0
                 if kept and engine.kept_bytes + kept > KEEP_BUDGET:  # small documents in flight stay in
                     source.release()  # memory between passes, up to a budget
@@ -465,7 +486,10 @@ def run_collection(inputs: list[str], out: Path, tagger, model_id: str, settings
                 yield job
 
         try:
-            engine.run(jobs())
+            if runner is None:
+                engine.run(jobs())
+            else:
+                runner(pending(), run, engine)
         finally:
             progress.close()
         seconds = time.perf_counter() - started
