@@ -141,6 +141,20 @@ def cmd_tiers(args) -> int:
     return 0
 
 
+def cmd_scale_ray(args) -> int:
+    from fastner.apps.runs import UsageError
+    from fastner.perf.scaleray import measure, write
+
+    try:
+        data = measure(args.docs, args.rounds, args.model, args.batch_docs)
+    except UsageError as err:
+        print(f"fastner scale-ray: error: {err}", file=sys.stderr)
+        return 2
+    for path in write(data, Path(args.out)):
+        print(f"wrote {path}")
+    return 0
+
+
 def cmd_export_onnx(args) -> int:
     from fastner.io import ModelFileError
     from fastner.onnx import export
@@ -220,6 +234,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("model_dir", help="a fastner model directory (config.json + model.safetensors)")
     p.add_argument("--out", required=True, help="the .onnx file to write")
     p.set_defaults(func=cmd_export_onnx)
+
+    p = sub.add_parser("scale-ray", help="local engine vs Ray workers on the legal workload (needs the ray extra)")
+    p.add_argument("--docs", type=int, default=280, help="documents: the legal workload's, repeated (default 280)")
+    p.add_argument("--rounds", type=int, default=2)
+    p.add_argument("--model", default=None, help="model directory (default: the bundled model)")
+    p.add_argument("--batch-docs", type=int, default=8, help="documents per Ray batch at most")
+    p.add_argument("--out", default=str(REPORTS))
+    p.set_defaults(func=cmd_scale_ray)
 
     from fastner.apps.cli import register as register_apps
     from fastner.interop.cli import register as register_interop

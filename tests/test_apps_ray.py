@@ -36,6 +36,14 @@ REPO = Path(__file__).resolve().parents[1]
 LEXICON = {"Jean Dupont": "PERS", "Brigitte Simon": "PERS", "Lyon": "ADDRESS"}
 
 
+@pytest.fixture(autouse=True)
+def _slow_only_when_asked(request) -> None:
+    """`@pytest.mark.slow` tests run only with `-m slow` (or FASTNER_SLOW=1)."""
+    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or "") \
+            and not os.environ.get("FASTNER_SLOW"):
+        pytest.skip("slow: run with -m slow")
+
+
 @pytest.fixture(scope="session")
 def ray_address() -> str:
     """The test session's Ray cluster: started once, two CPUs, shared by every test here."""
@@ -81,8 +89,9 @@ def summary_without_times(out: Path) -> dict:
 
 
 def manifest_ids(out: Path) -> list[str]:
-    lines = (out / STATE_DIR / "manifest.jsonl").read_text().splitlines()
-    return sorted(json.loads(line)["id"] for line in lines if line)
+    """The ids of the manifest's finished documents (not its `pending` lines), once per entry."""
+    entries = [json.loads(line) for line in (out / STATE_DIR / "manifest.jsonl").read_text().splitlines() if line]
+    return sorted(entry["id"] for entry in entries if "key" in entry)
 
 
 def assert_same_run(local: Path, remote: Path) -> None:
@@ -187,8 +196,8 @@ def test_killed_driver_resumes(ray_address, model_dir: Path, tmp_path: Path) -> 
     proc.wait()
     proc.stderr.close()
     assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
-    done_before = manifest.read_text().count("\n")
-    assert 10 <= done_before < 120
+    done_before = len(manifest_ids(out))
+    assert 5 <= done_before < 120
     resumed = subprocess.run(command, cwd=REPO, capture_output=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr.decode()
     summary = json.loads((out / "summary.json").read_text())
@@ -228,9 +237,10 @@ def test_a_50_megabyte_document_on_a_worker(ray_address, tmp_path: Path) -> None
             f.write(text)
     load = functools.partial(LexiconTagger, {"Brigitte Simon": "PERS", "Madame": "PERS", "avenue": "ADDRESS"})
     with RayEngine(load, "stub", RayOptions(workers=1), quiet=True) as engine:
-        before_kb = engine.workers[0]["max_rss_kb"]
+        before_kb = engine.workers[0]["private_kb"]
         report = engine.run([str(path)], tmp_path / "out", Settings(mode="anonymize", chunk_sentences=500))
-        after_kb = engine.stats["last_run"]["worker_max_rss_kb"]
+        peak_kb = engine.stats["last_run"]["worker_peak_private_kb"]
     assert (report.done, report.failed) == (1, 0)
-    assert (after_kb - before_kb) / 1024 < 100, (before_kb, after_kb)  # the document alone is 50 MB (100 as a str)
+    # the worker's own memory (not the object store's pages it maps): the document alone is 50 MB, 100 as a str
+    assert (peak_kb - before_kb) / 1024 < 100, (before_kb, peak_kb)
     assert (tmp_path / "out" / "huge.txt").stat().st_size > 45 * 1024 * 1024

@@ -163,7 +163,7 @@ class Worker:
     `process` is a generator (a Ray streaming call): for each document, as soon as it is finished,
     `("doc", index, [(suffix, text)...], stats)` when its files are small, else `("open", index, suffixes)`,
     `("piece", index, file number, text)`... and `("end", index, stats)`; `("fail", index, reason, detail)`
-    for a document that failed; finally `("batch", {"seconds": ..., "max_rss_kb": ...})`.
+    for a document that failed; finally `("batch", {"seconds": ..., "peak_private_kb": ...})`.
     """
 
     def __init__(self, model_id: str, threads: int) -> None:
@@ -188,7 +188,8 @@ class Worker:
 
     def ready(self, load: list[Any]) -> dict[str, Any]:
         self._load(load)
-        return {"pid": os.getpid(), "host": socket.gethostname(), "load_s": self.load_s, "max_rss_kb": _max_rss_kb()}
+        return {"pid": os.getpid(), "host": socket.gethostname(), "load_s": self.load_s,
+                "private_kb": private_memory_kb()}
 
     def process(self, load: list[Any], tasks: list[DocTask], settings: Settings,
                 spill_chars: int = SPILL_CHARS) -> Iterator[tuple]:
@@ -197,15 +198,16 @@ class Worker:
         finished: queue.Queue = queue.Queue(maxsize=FINISHED_QUEUE)
         thread = threading.Thread(target=self._run, args=(tasks, settings, spill_chars, finished), daemon=True)
         thread.start()
-        while (item := finished.get()) is not None:
-            if item[0] == "raise":
-                raise item[1]
-            if item[0] == "fail":
-                yield item
-            else:
-                yield from self._send(*item[1:], spill_chars)
-        thread.join()
-        yield ("batch", {"seconds": time.perf_counter() - started, "max_rss_kb": _max_rss_kb()})
+        with MemorySampler() as memory:
+            while (item := finished.get()) is not None:
+                if item[0] == "raise":
+                    raise item[1]
+                if item[0] == "fail":
+                    yield item
+                else:
+                    yield from self._send(*item[1:], spill_chars)
+            thread.join()
+        yield ("batch", {"seconds": time.perf_counter() - started, "peak_private_kb": memory.peak_kb})
 
     def _run(self, tasks: list[DocTask], settings: Settings, spill_chars: int, finished: queue.Queue) -> None:
         """The local engine over the batch (in a thread: `process` sends what it finishes meanwhile)."""
@@ -453,7 +455,7 @@ class _Dispatch:
         self.batches = self.deaths = self.resent = self.replaced = 0
         self.overheads: list[float] = []  # per batch: driver round trip - worker time
         self.worker_s = 0.0
-        self.worker_max_rss_kb = 0
+        self.worker_peak_private_kb = 0
         self.streamed = self.blocks = 0  # documents whose outputs came back in pieces; blocks put in the store
 
     def __call__(self, pending: Iterator[Pending], run: RunDir, engine: Engine) -> None:
@@ -482,7 +484,8 @@ class _Dispatch:
 
     def summary(self) -> dict[str, Any]:
         return {"batches": self.batches, "worker_deaths": self.deaths, "resent": self.resent,
-                "seconds": self.wall_s, "worker_s": self.worker_s, "worker_max_rss_kb": self.worker_max_rss_kb,
+                "seconds": self.wall_s, "worker_s": self.worker_s,
+                "worker_peak_private_kb": self.worker_peak_private_kb,
                 "streamed_docs": self.streamed, "blocks_put": self.blocks,
                 "batch_overhead_s": statistics.median(self.overheads) if self.overheads else None,
                 "batch_overheads_s": self.overheads}
@@ -608,7 +611,7 @@ class _Dispatch:
         kind, index = item[0], item[1]
         if kind == "batch":
             batch.worker_s = item[1]["seconds"]
-            self.worker_max_rss_kb = max(self.worker_max_rss_kb, item[1]["max_rss_kb"])
+            self.worker_peak_private_kb = max(self.worker_peak_private_kb, item[1]["peak_private_kb"])
         elif kind == "doc":
             _, _, files, stats = item
             output = self.run.output(batch.docs[index].id)
@@ -702,11 +705,39 @@ def _probe(address: str, timeout: float) -> None:
                          "start one with `ray start --head`, or leave --address out to start a local one") from None
 
 
-def _max_rss_kb() -> int:
-    """The peak resident memory of this process so far (KiB; Linux)."""
-    import resource
+def private_memory_kb() -> int:
+    """This process's resident memory less the shared memory it maps (KiB; Linux), i.e. without the pages of
+    Ray's object store that passing objects through it maps in (they belong to the store, not the worker)."""
+    fields = {}
+    with open("/proc/self/status", encoding="ascii") as f:
+        for line in f:
+            name, _, value = line.partition(":")
+            if name in ("VmRSS", "RssShmem"):
+                fields[name] = int(value.split()[0])
+    return fields.get("VmRSS", 0) - fields.get("RssShmem", 0)
 
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+
+class MemorySampler:
+    """The peak of `private_memory_kb` while the block runs, sampled every `interval` seconds by a thread."""
+
+    def __init__(self, interval: float = 0.05) -> None:
+        self.interval = interval
+        self.peak_kb = private_memory_kb()
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._sample, daemon=True)
+
+    def _sample(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.peak_kb = max(self.peak_kb, private_memory_kb())
+
+    def __enter__(self) -> MemorySampler:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        self._thread.join()
+        self.peak_kb = max(self.peak_kb, private_memory_kb())
 
 
 def _last_line(err: BaseException) -> str:
