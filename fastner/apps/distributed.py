@@ -27,10 +27,12 @@ Ray is imported here only, when an engine starts (`pip install 'fastner[ray]'`).
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import os
 import queue
+import shutil
 import socket
 import statistics
 import sys
@@ -52,6 +54,7 @@ BACKPRESSURE = 16  # items a worker may have produced that the driver has not ta
 FINISHED_QUEUE = 4  # finished documents a worker's engine may get ahead of what it has sent
 WAIT_S = 0.25  # the driver redraws its progress line at least this often
 MODEL_FILES = ("config.json", "model.safetensors")
+WORKER_DIR = "fastner-worker-"  # + pid + "-": a worker's temporary directory (spooled inputs, spilled outputs)
 RAY_MISSING = "the ray engine needs Ray, an optional extra: pip install 'fastner[ray]'"
 
 
@@ -173,8 +176,13 @@ class Worker:
         self.model_id = model_id
         self.tagger = None
         self.load_s = 0.0
-        self.tmp = Path(tempfile.mkdtemp(prefix="fastner-worker-"))
+        _remove_orphans(Path(tempfile.gettempdir()))
+        self.tmp = Path(tempfile.mkdtemp(prefix=f"{WORKER_DIR}{os.getpid()}-"))
         self.counter = itertools.count()
+
+    def close(self) -> None:
+        """Remove this worker's temporary directory (the driver calls it before ending the worker)."""
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def _load(self, load: list[Any]) -> None:
         """Load the model once (again after a restart): `load` holds the reference of the loader that the driver
@@ -320,7 +328,7 @@ class RayEngine:
         self._ray = None
         self._shutdown = False  # whether closing ends the Ray session (we opened it)
         self._actor_class = None
-        self._load_ref = None
+        self.load_ref = None
 
     # -- start and stop -------------------------------------------------------------------------------
 
@@ -352,10 +360,10 @@ class RayEngine:
         self._actor_class = ray.remote(Worker).options(
             num_cpus=o.threads_per_worker, num_gpus=1 if o.device == "cuda" else 0,
             max_restarts=-1, max_task_retries=0)
-        self._load_ref = ray.put(self.load)
-        self.actors = [self._new_actor() for _ in range(n)]
+        self.load_ref = ray.put(self.load)
+        self.actors = [self.new_actor() for _ in range(n)]
         try:
-            self.workers = ray.get([a.ready.remote([self._load_ref]) for a in self.actors], timeout=o.start_timeout)
+            self.workers = ray.get([a.ready.remote([self.load_ref]) for a in self.actors], timeout=o.start_timeout)
         except ray.exceptions.GetTimeoutError:
             raise UsageError(f"the {n} Ray worker(s) did not start within {o.start_timeout:g} s (they need "
                              f"{n * per_worker:g} {resource}s; {free:g} of {total:g} were free)") from None
@@ -390,7 +398,7 @@ class RayEngine:
                      logging_level=logging.ERROR)
         self._shutdown = True
 
-    def _new_actor(self):
+    def new_actor(self):
         return self._actor_class.remote(self.model_id, self.options.threads_per_worker)
 
     def close(self) -> None:
@@ -398,6 +406,8 @@ class RayEngine:
         if ray is None:
             return
         started = time.perf_counter()
+        with contextlib.suppress(Exception):  # a worker restarting or dead: its successor cleans up
+            ray.get([actor.close.remote() for actor in self.actors], timeout=10)
         for actor in self.actors:
             ray.kill(actor, no_restart=True)
         self.actors = []
@@ -429,7 +439,7 @@ class RayEngine:
         ray, times = self._ray, []
         for _ in range(n):
             started = time.perf_counter()
-            call = self.actors[0].process.options(num_returns="streaming").remote([self._load_ref], [], Settings())
+            call = self.actors[0].process.options(num_returns="streaming").remote([self.load_ref], [], Settings())
             items = [ray.get(ref) for ref in call]
             times.append(time.perf_counter() - started)
             if [item[0] for item in items] != ["batch"]:
@@ -504,7 +514,7 @@ class _Dispatch:
             return
         for slot, ref in self.down.items():
             if ref is None:
-                self.down[slot] = self.ray_engine.actors[slot].ready.remote([self.ray_engine._load_ref])
+                self.down[slot] = self.ray_engine.actors[slot].ready.remote([self.ray_engine.load_ref])
 
     def _answered(self, slot: int, ref) -> None:
         try:
@@ -522,7 +532,7 @@ class _Dispatch:
         self.replaced += 1
         if self.replaced > 2 * len(self.busy) + 2:
             raise UsageError("Ray workers keep dying for good; re-run the same command to resume")
-        self.ray_engine.actors[slot] = self.ray_engine._new_actor()
+        self.ray_engine.actors[slot] = self.ray_engine.new_actor()
 
     def _no_more_docs(self) -> bool:
         return self.exhausted and not self.retry and self.carry is None
@@ -541,7 +551,7 @@ class _Dispatch:
                     continue
                 call = self.ray_engine.actors[slot].process.options(
                     num_returns="streaming", _generator_backpressure_num_objects=BACKPRESSURE).remote(
-                    [self.ray_engine._load_ref], [task for _, task in sent], self.settings, self.options.spill_chars)
+                    [self.ray_engine.load_ref], [task for _, task in sent], self.settings, self.options.spill_chars)
                 self.in_flight[call] = _Batch(slot, {doc.index: doc for doc, _ in sent}, time.perf_counter())
                 self.busy[slot] += 1
                 self.batches += 1
@@ -703,6 +713,24 @@ def _probe(address: str, timeout: float) -> None:
     except OSError as err:
         raise UsageError(f"--address {address}: cannot reach a Ray cluster there ({err.strerror or err}); "
                          "start one with `ray start --head`, or leave --address out to start a local one") from None
+
+
+def _remove_orphans(tmp: Path) -> None:
+    """Remove the temporary directories of workers whose process is gone (killed: they could not clean up)."""
+    for path in tmp.glob(f"{WORKER_DIR}*-*"):
+        pid = path.name[len(WORKER_DIR):].split("-", 1)[0]
+        if pid.isdigit() and not _alive(int(pid)):
+            shutil.rmtree(path, ignore_errors=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    return True
 
 
 def private_memory_kb() -> int:
