@@ -27,8 +27,8 @@ KIND = "scale-ray"
 STEM = "scale-ray-cpu"
 LOCAL_THREADS = 2
 GOAL = 0.9  # Ray 2 workers x 1 thread over the local engine (1 process, 2 threads), tokens/s
-CONFIGS = [  # (name, workers; None: the local engine)
-    ("local", None), ("ray-1x1", 1), ("ray-2x1", 2)]
+CONFIGS = [  # (name, Ray workers of 1 thread, or None: the local engine, with this many torch threads)
+    ("local", None, LOCAL_THREADS), ("local-1t", None, 1), ("ray-1x1", 1, 1), ("ray-2x1", 2, 1)]
 ASSUMPTIONS = {
     "decisions": 1_000_000,
     "deadline_hours": 24.0,
@@ -96,16 +96,16 @@ def measure(docs: int = 280, rounds: int = 2, model: str | None = None, batch_do
         reference: dict[str, bytes] | None = None
         for round_number in range(1, rounds + 1):
             order = CONFIGS if round_number % 2 else CONFIGS[::-1]
-            for name, workers in order:
+            for name, workers, threads in order:
                 out = work / f"{name}-{round_number}"
                 entry: dict[str, Any] = {"config": name, "round": round_number, "load_before": os.getloadavg()}
                 if workers is None:
-                    threads = torch.get_num_threads()
-                    torch.set_num_threads(LOCAL_THREADS)
+                    before = torch.get_num_threads()
+                    torch.set_num_threads(threads)
                     try:
                         report = run_collection(inputs, out, tagger, model_id, settings, quiet=True)
                     finally:
-                        torch.set_num_threads(threads)
+                        torch.set_num_threads(before)
                 else:
                     options = RayOptions(workers=workers, threads_per_worker=1, batch_docs=batch_docs)
                     engine = RayEngine(ModelFiles.read(directory), model_id, options, quiet=True)
@@ -148,7 +148,7 @@ def _median(values: list[float]) -> float:
 def summarize(data: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """Per configuration: medians over rounds of the run's seconds, tokens/s, Ray's costs."""
     out: dict[str, dict[str, Any]] = {}
-    for name, workers in CONFIGS:
+    for name, workers, _ in CONFIGS:
         runs = [r for r in data["runs"] if r["config"] == name]
         if not runs:
             continue
@@ -195,7 +195,7 @@ def estimate(data: dict[str, Any], rows: dict[str, dict[str, Any]]) -> dict[str,
 def render(data: dict[str, Any]) -> str:
     rows = summarize(data)
     env, w, s = data["environment"], data["workload"], data["settings"]
-    local, one, two = rows["local"], rows["ray-1x1"], rows["ray-2x1"]
+    local, single, one, two = rows["local"], rows["local-1t"], rows["ray-1x1"], rows["ray-2x1"]
     ratio = two["tokens_per_s"] / local["tokens_per_s"]
     flags = env["cpu_flags"]
     lines = [
@@ -211,7 +211,8 @@ def render(data: dict[str, Any]) -> str:
         "outputs identical to local | load average |",
         "|---|---|---|---|---|---|---|---|---|---|"]
     names = {"local": f"local engine, 1 process x {env['local_threads']} threads",
-             "ray-1x1": "Ray, 1 worker x 1 thread", "ray-2x1": "Ray, 2 workers x 1 thread"}
+             "local-1t": "local engine, 1 process x 1 thread", "ray-1x1": "Ray, 1 worker x 1 thread",
+             "ray-2x1": "Ray, 2 workers x 1 thread"}
     for name, row in rows.items():
         start = f"{row['start_s']:.2f}" if "start_s" in row else "-"
         close = f"{row['close_s']:.2f}" if "close_s" in row else "-"
@@ -225,6 +226,10 @@ def render(data: dict[str, Any]) -> str:
                   f"({'met' if end_ratio >= data['goal'] else 'missed'} there). The run's seconds are what "
                   "`summary.json` records (inspect, tag, write, commit); start-up is a local Ray instance plus the "
                   "workers loading the model, paid once per run (a cluster joined with `--address` is already up)."]
+    lines.append(f"Against the local engine with 1 thread (what each Ray worker has): Ray 1x1 "
+                 f"{one['tokens_per_s'] / single['tokens_per_s']:.2f}x (the engine's own cost at equal compute), "
+                 f"Ray 2x1 {two['tokens_per_s'] / single['tokens_per_s']:.2f}x; the local engine's second thread "
+                 f"gives it {local['tokens_per_s'] / single['tokens_per_s']:.2f}x its 1-thread speed here.")
     if ratio < data["goal"]:
         lines.append(f"The machine is shared with other agents: the load average during the Ray 2x1 runs was "
                      f"{two['load']:.1f} on {env['cpu_count']} cores (local runs: {local['load']:.1f}); "
