@@ -7,6 +7,7 @@ or the driver are few and bounded. Skipped, with the reason, when the ray extra 
 from __future__ import annotations
 
 import functools
+import io
 import json
 import logging
 import os
@@ -31,8 +32,6 @@ from fastner.apps.tag import load_model
 from fastner.cli import main
 from fastner.train.generate import LABELS, generate_documents
 
-ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'fastner[ray]')")
-
 REPO = Path(__file__).resolve().parents[1]
 LEXICON = {"Jean Dupont": "PERS", "Brigitte Simon": "PERS", "Lyon": "ADDRESS"}
 
@@ -45,9 +44,16 @@ def _slow_only_when_asked(request) -> None:
         pytest.skip("slow: run with -m slow")
 
 
+def test_the_core_never_imports_ray() -> None:
+    code = ("import sys, fastner, fastner.cli, fastner.apps.cli, fastner.apps.pipeline, fastner.apps.distributed, "
+            "fastner.perf.scaleray; sys.exit('ray' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=120).returncode == 0
+
+
 @pytest.fixture(scope="session")
 def ray_address() -> str:
     """The test session's Ray cluster: started once, two CPUs, shared by every test here."""
+    ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'fastner[ray]')")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
@@ -132,11 +138,13 @@ def test_a_document_the_tagger_cannot_take_fails_alone(ray_address, tmp_path: Pa
     inputs = documents_dir(tmp_path / "in", 4, extra={"poison": "Bonjour Jean Dupont.\nUn POISON ici.\n"})
     load = functools.partial(LexiconTagger, LEXICON, fail_on="POISON")
     settings = Settings(mode="anonymize")
-    run_collection([str(inputs)], tmp_path / "local", load(), "stub", settings, quiet=True)
+    stdin = "Madame Brigitte Simon demeure à Lyon.\n".encode()  # and standard input as a document too
+    run_collection([str(inputs), "-"], tmp_path / "local", load(), "stub", settings, quiet=True,
+                   stdin=io.BytesIO(stdin))
     with RayEngine(load, "stub", RayOptions(workers=1, batch_docs=10), quiet=True) as engine:
-        remote = engine.run([str(inputs)], tmp_path / "ray", settings)
+        remote = engine.run([str(inputs), "-"], tmp_path / "ray", settings, stdin=io.BytesIO(stdin))
         assert engine.stats["last_run"]["batches"] == 1  # the bad document was in the batch of the others
-    assert (remote.done, remote.failed, dict(remote.failures)) == (4, 1, {"tagging_failed": 1})
+    assert (remote.done, remote.failed, dict(remote.failures)) == (5, 1, {"tagging_failed": 1})
     assert_same_run(tmp_path / "local", tmp_path / "ray")
     assert errors(tmp_path / "ray")[0]["detail"] == "RuntimeError: cannot tag 'POISON'"
 

@@ -10,7 +10,7 @@ Who does what:
 - each worker is a Ray actor holding one model, loaded once. It runs the local pipeline (`pipeline.Engine`:
   cross-document predict chunks, streamed tagging and second passes, output files spilled to its disk past
   `SPILL_CHARS`) on its batch, so every output is made by the same code as the local engine's, and streams
-  each finished document back: its files inline, or in pieces of `PIECE_CHARS` characters when large.
+  each finished document back: its files inline, or in pieces of `spill_chars` characters when large.
 
 Documents travel inside their batch when `inspect` kept them in memory (up to `KEEP_BYTES`), else as blocks
 in Ray's object store that the worker spools to a temporary file: no shared file system is needed, and no
