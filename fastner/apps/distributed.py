@@ -715,12 +715,19 @@ def _probe(address: str, timeout: float) -> None:
                          "start one with `ray start --head`, or leave --address out to start a local one") from None
 
 
-def _remove_orphans(tmp: Path) -> None:
-    """Remove the temporary directories of workers whose process is gone (killed: they could not clean up)."""
+def orphan_dirs(tmp: Path) -> list[Path]:
+    """The temporary directories of workers whose process is gone (killed, they could not remove them)."""
+    found = []
     for path in tmp.glob(f"{WORKER_DIR}*-*"):
         pid = path.name[len(WORKER_DIR):].split("-", 1)[0]
         if pid.isdigit() and not _alive(int(pid)):
-            shutil.rmtree(path, ignore_errors=True)
+            found.append(path)
+    return found
+
+
+def _remove_orphans(tmp: Path) -> None:
+    for path in orphan_dirs(tmp):
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def _alive(pid: int) -> bool:
