@@ -76,15 +76,15 @@ def _outputs(out: Path) -> dict[str, bytes]:
 def measure(docs: int = 280, rounds: int = 2, model: str | None = None, batch_docs: int = 8,
             empty_batches: int = 20) -> dict[str, Any]:
     """Run every configuration `rounds` times on `docs` documents; the JSON `render` reads."""
-    import ray
     import torch
 
-    from fastner.apps.distributed import ModelFiles, RayEngine, RayOptions
+    from fastner.apps.distributed import ModelFiles, RayEngine, RayOptions, import_ray
     from fastner.apps.pipeline import Settings, run_collection
     from fastner.apps.tag import default_model_dir, load_model
     from fastner.perf.setup import environment
     from fastner.switches import Switches
 
+    ray = import_ray()
     directory = Path(model) if model else default_model_dir()
     tagger, model_id = load_model(directory)
     settings = Settings(mode="tag", switches=Switches.preset("fastest"))
