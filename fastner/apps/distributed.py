@@ -731,13 +731,18 @@ def _remove_orphans(tmp: Path) -> None:
 
 
 def _alive(pid: int) -> bool:
+    """Whether process `pid` runs (a zombie, killed and not yet reaped, does not)."""
     try:
         os.kill(pid, 0)
     except ProcessLookupError:
         return False
     except PermissionError:  # someone else's process
         return True
-    return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return True  # no /proc: a process that answers signals runs
+    return stat[stat.rfind(")") + 2:][:1] != "Z"
 
 
 def private_memory_kb() -> int:
