@@ -28,6 +28,7 @@ KINDS = {
     "head-to-head": "fastner.perf.headtohead",
     "tag-overhead": "fastner.perf.tagoverhead",
     "serve": "fastner.serve.bench",
+    "scale-ray": "fastner.perf.scaleray",
     "sweep": "fastner.perf.sweep",
     "tiers": "fastner.perf.tiers",
 }

@@ -27,10 +27,11 @@ from fastner.apps import distributed, documents
 from fastner.apps.distributed import ModelFiles, RayEngine, RayOptions
 from fastner.apps.pipeline import Settings, run_collection
 from fastner.apps.runs import STATE_DIR
-from fastner.apps.stub import LexiconTagger
 from fastner.apps.tag import load_model
 from fastner.cli import main
-from fastner.train.generate import LABELS, generate_documents
+from fastner.synth.decisions import generate_documents
+from fastner.synth.labels import LABELS
+from tests.stub import LexiconTagger
 
 REPO = Path(__file__).resolve().parents[1]
 LEXICON = {"Jean Dupont": "PERS", "Brigitte Simon": "PERS", "Lyon": "ADDRESS"}

@@ -106,7 +106,7 @@ def _run(args, mode: str) -> int:
 
     from fastner.apps.pipeline import Settings, run_collection
     from fastner.apps.runs import UsageError
-    from fastner.apps.tag import default_model_dir, load_model
+    from fastner.apps.tag import load_model
     from fastner.switches import Switches
 
     try:
@@ -138,10 +138,11 @@ def _run(args, mode: str) -> int:
                             fsync=args.fsync, **extra)
         if args.engine == "ray":
             from fastner.apps.distributed import ModelFiles, RayOptions, run_collection_ray
+            from fastner.models import default_model_path
 
             options = RayOptions(address=args.address, workers=args.workers,
                                  threads_per_worker=args.threads_per_worker or 1, device=args.device)
-            load = ModelFiles.read(Path(args.model) if args.model else default_model_dir(), args.device)
+            load = ModelFiles.read(Path(args.model) if args.model else default_model_path(), args.device)
             report = run_collection_ray(args.inputs, Path(args.out), load, model, settings, options, quiet=args.quiet)
         else:
             report = run_collection(args.inputs, Path(args.out), tagger, model, settings, quiet=args.quiet)

@@ -471,7 +471,6 @@ class _Dispatch:
     def __call__(self, pending: Iterator[Pending], run: RunDir, engine: Engine) -> None:
         self.pending, self.run, self.engine = pending, run, engine
         n = len(self.ray_engine.actors)
-        engine.progress.status = lambda: f"{n - len(self.down)}/{n} workers alive"
         started = self.last_alive = time.perf_counter()
         try:
             while True:
@@ -486,7 +485,7 @@ class _Dispatch:
                         self._answered(pings[ref], ref)
                     else:
                         self._advance(ref)
-                engine.progress.update()
+                engine.progress.update(workers_alive=n - len(self.down))
         finally:
             for batch in self.in_flight.values():
                 self._drop_streams(batch)
@@ -658,7 +657,7 @@ class _Dispatch:
         e.n_tokens += result.n_tokens
         if stats["review"] is not None:
             e.review_summary.add(_ReviewCounts(source.id, stats["review"]["counts"], stats["review"]["total"]))
-        e.progress.update(docs=1, tokens=result.n_tokens)
+        e.progress.update(done=1, items=result.n_tokens)
         self._forget(doc)
 
     def _fail(self, doc: _Doc, reason: str, detail: str) -> None:

@@ -80,12 +80,13 @@ def measure(docs: int = 280, rounds: int = 2, model: str | None = None, batch_do
 
     from fastner.apps.distributed import ModelFiles, RayEngine, RayOptions, import_ray
     from fastner.apps.pipeline import Settings, run_collection
-    from fastner.apps.tag import default_model_dir, load_model
+    from fastner.apps.tag import load_model
+    from fastner.models import default_model_path
     from fastner.perf.setup import environment
     from fastner.switches import Switches
 
     ray = import_ray()
-    directory = Path(model) if model else default_model_dir()
+    directory = Path(model) if model else default_model_path()
     tagger, model_id = load_model(directory)
     settings = Settings(mode="tag", switches=Switches.preset("fastest"))
     work = Path(tempfile.mkdtemp(prefix="fastner-scale-ray-"))
@@ -192,6 +193,11 @@ def estimate(data: dict[str, Any], rows: dict[str, dict[str, Any]]) -> dict[str,
             "ray_overhead_per_decision_ms": 1000 * rows["ray-2x1"]["batch_overhead_s"] / batch_docs}
 
 
+def stem(data: dict[str, Any]) -> str:
+    """The report's file stem (`fastner report` writes `STEM.md`)."""
+    return STEM
+
+
 def render(data: dict[str, Any]) -> str:
     rows = summarize(data)
     env, w, s = data["environment"], data["workload"], data["settings"]
@@ -294,7 +300,7 @@ def render(data: dict[str, Any]) -> str:
 
 
 def write(data: dict[str, Any], out_dir: Path) -> tuple[Path, Path]:
-    from fastner.perf.report import write_json_and_markdown
+    from fastner.reports import write_json_and_markdown
 
-    return write_json_and_markdown(data, render(data), out_dir, STEM)
+    return write_json_and_markdown(data, render(data), out_dir, stem(data))
 
