@@ -7,7 +7,7 @@ from pathlib import Path
 from fastner import Switches
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-TEST_COMMAND = ('python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 -e ".[dev,flair]" && '
+TEST_COMMAND = ('python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 -e ".[dev,flair,serve,onnx,ray]" && '
                 '.venv/bin/python -m pytest')
 
 
