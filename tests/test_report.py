@@ -69,7 +69,7 @@ def test_report_renders_every_table_deterministically(bench_json, tmp_path):
 def test_report_rejects_foreign_json(tmp_path):
     bad = tmp_path / "x.json"
     bad.write_text(json.dumps({"benchmarks": []}))
-    with pytest.raises(SystemExit, match="not a fastner bench JSON"):
+    with pytest.raises(SystemExit, match="not a fastner report JSON"):
         main(["report", str(bad), "--out", str(tmp_path)])
 
 
