@@ -54,13 +54,15 @@ def test_sweep_json_records_every_configuration_checked(swept):
 
 def test_sweep_report_renders_byte_identical_from_its_json(swept, tmp_path):
     out, data = swept
-    first = sweep.write_report(json.loads(json.dumps(data)), tmp_path / "a")
-    second = sweep.write_report(sweep.load(out / "data" / "sweep-cpu-legal.json"), tmp_path / "b")
-    assert [p.name for p in first] == ["sweep-cpu-legal.md", "sweep-cpu-legal.png"]
+    source = out / "data" / "sweep-cpu-legal.json"
+    for folder in ("a", "b"):  # `fastner report` dispatches on the JSON's kind
+        assert main(["report", str(source), "--out", str(tmp_path / folder)]) == 0
+    first, second = ([tmp_path / f / name for name in ("sweep-cpu-legal.md", "sweep-cpu-legal.png")] for f in "ab")
     for a, b in zip(first, second):
         assert a.read_bytes() == b.read_bytes()
     text = first[0].read_text()
     assert text == (out / "sweep-cpu-legal.md").read_text()  # what the sweep wrote is what the JSON renders
+    assert first[1].read_bytes() == (out / "sweep-cpu-legal.png").read_bytes()
     assert first[1].stat().st_size > 1000
     for heading in ("## Summary", "## Machine and settings", "## Every configuration", "## Cost model",
                     "### Each ladder step at `tiny`", "### The milestones of the other sizes", "## Reproduce"):
@@ -178,10 +180,8 @@ def test_driver_bundles_then_renders_what_came_back(driver, swept, tmp_path):
 
 
 @pytest.mark.slow
-def test_gpu_script_dry_run_on_cpu(request, tmp_path):
+def test_gpu_script_dry_run_on_cpu(tmp_path):
     """The whole device script, on the CPU at the tiny size (several minutes): run with `-m slow`."""
-    if "slow" not in (request.config.getoption("markexpr") or "") and not os.environ.get("FASTNER_SLOW"):
-        pytest.skip("slow: run with -m slow")
     env = {**os.environ, "OUT": str(tmp_path / "out"), "PYTHON": sys.executable}
     code = subprocess.call(["bash", str(REPO / "bench" / "gpu" / "run.sh"), "--device", "cpu", "--size", "tiny",
                             "--budget", "400"], env=env)

@@ -319,9 +319,8 @@ def cmd_profile(args) -> int:
 
 
 def cmd_render(args) -> int:
-    """Unpack results.tar.gz into REPORTS/data and render every report it holds into REPORTS."""
-    from fastner.perf import sweep
-    from fastner.perf.report import render_reports
+    """Unpack results.tar.gz into REPORTS/data and render every report it holds into REPORTS (`fastner report`)."""
+    from fastner.reports import render_all
 
     source, reports = Path(args.source), Path(args.reports)
     archive = source / "results.tar.gz" if source.is_dir() else source
@@ -331,13 +330,7 @@ def cmd_render(args) -> int:
             tar.extractall(reports, filter="data")
     elif not (reports / "data").is_dir():
         raise SystemExit(f"{source}: no results.tar.gz, and no {reports / 'data'} to render")
-    paths = sorted((reports / "data").glob("*.json"))
-    benches = [p for p in paths if json.loads(p.read_text(encoding="utf-8")).get("kind") != "sweep"]
-    written = render_reports(benches, reports) if benches else []
-    for path in paths:
-        if path not in benches:
-            written += sweep.write_report(sweep.load(path), reports)
-    for path in written:
+    for path in render_all(sorted((reports / "data").glob("*.json")), reports):
         print(f"wrote {path}")
     return 0
 

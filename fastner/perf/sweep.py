@@ -153,7 +153,7 @@ def measure_size(size: str, options: SweepOptions, steps: list[Step]) -> dict:
     for step in steps:  # checked first (the warm-up), then counted, and checked again
         setup.predict(step.switches)
         gap = check_outputs(snapshot(sentences), reference)
-        _, counts = count(lambda s=step.switches: setup.predict(s, counted), device=str(setup.device))
+        _, counts = count(lambda switches=step.switches: setup.predict(switches, counted), device=str(setup.device))
         check_outputs(snapshot(counted), counted_reference)
         results[step.name] = {"name": step.name, "milestone": step.milestone, "switches": step.switches.to_dict(),
                               "floor": FloorSpec.of(step.switches).name, "max_confidence_gap": gap,
@@ -175,7 +175,7 @@ def measure_size(size: str, options: SweepOptions, steps: list[Step]) -> dict:
         if name in results:
             check_outputs(snapshot(sentences), reference)
 
-    calls = {s.name: (lambda sw=s.switches: setup.predict(sw)) for s in steps}
+    calls = {step.name: (lambda switches=step.switches: setup.predict(switches)) for step in steps}
     times = interleaved_rounds({**calls, **floor_calls}, options.rounds, after=check)
     for name, entry in results.items():
         entry["times"] = times[name]
@@ -487,16 +487,9 @@ def plot(data: dict, out_dir: Path) -> Path:
     return path
 
 
-def write_report(data: dict, out_dir: Path) -> list[Path]:
-    """Render the markdown and the PNG of a sweep JSON into `out_dir` (what `fastner report` does)."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    md = out_dir / f"{stem(data)}.md"
-    md.write_text(render(data), encoding="utf-8")
-    return [md, plot(data, out_dir)]
-
-
 def write(data: dict, out_dir: Path) -> list[Path]:
-    """Save the JSON under `out_dir/data/`, the markdown and the PNG under `out_dir`."""
+    """Save the JSON under `out_dir/data/`, the markdown and the PNG under `out_dir` (as `fastner report`
+    renders them from the JSON)."""
     json_path, md_path = write_json_and_markdown(data, render(data), out_dir, stem(data))
     return [json_path, md_path, plot(data, out_dir)]
 
