@@ -272,9 +272,9 @@ def test_a_long_sentence_is_tagged_in_bounded_windows(monkeypatch):
     seen: list[list[int]] = []
     real_features = tagger.features
 
-    def features(batch, switches):
+    def features(batch, switches, *more):
         seen.append([len(x.to_tokenized_string()) for x in batch])
-        return real_features(batch, switches)
+        return real_features(batch, switches, *more)
 
     monkeypatch.setattr(tagger, "features", features)
     (sentence,) = tagger.predict([LONG], window_chars=4000)
