@@ -9,7 +9,6 @@
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 from collections.abc import Callable
 from dataclasses import field
@@ -79,10 +78,3 @@ def text(value: Any) -> str:
     if isinstance(value, tuple):
         return ",".join(map(str, value))
     return f"{value:g}" if isinstance(value, float) else str(value)
-
-
-def parser_with(cls: type, **kwargs: Any) -> argparse.ArgumentParser:
-    """A parser holding `cls`'s flags (for tests and small scripts)."""
-    parser = argparse.ArgumentParser(**kwargs)
-    add_arguments(parser, cls)
-    return parser
