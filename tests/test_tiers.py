@@ -122,7 +122,6 @@ def test_bench_model_is_trained_once_unless_unfinished_or_forced(tmp_path, monke
         benchmodel.ensure_bench_model("cpu", tmp_path, force=True)
 
 
-@pytest.mark.slow
 def test_bench_model_is_trained_once_then_cached(tmp_path, monkeypatch):
     tiny_recipe = ["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--lm-docs", "1", "--lm-hidden", "8",
                    "--lm-embedding", "4", "--lm-epochs", "1", "--word-dim", "8", "--hidden", "8", "--epochs", "1",
