@@ -34,6 +34,7 @@ from fastner.perf.floor import prepare_floor
 from fastner.perf.headtohead import flair_tagger_from
 from fastner.perf.profile import top_functions
 from fastner.perf.setup import environment, resolve_device
+from fastner.perf.timing import interleaved_rounds
 from fastner.perf.workloads import load_workload
 from fastner.precision import PrecisionError, cpu_capabilities, resolve_precision
 from fastner.reports import write_json_and_markdown
@@ -264,7 +265,7 @@ def run(options: TiersOptions) -> dict:
             s.run()
             if s.outputs:
                 first[s.name] = s.outputs()
-        times = time_rounds(active, o.rounds)
+        times = interleaved_rounds({s.name: s.run for s in active}, o.rounds)
         for s in active:
             if s.outputs and s.outputs() != first[s.name]:
                 raise AssertionError(f"{s.name}: outputs after the timed rounds differ from the first run's")
@@ -317,17 +318,6 @@ def build_systems(tagger, texts: list[str], batch_size: int, directory: Path, th
     systems.append(System(FLOOR, "bare LSTM and linear compute of fastest's batches (`fastner/perf/floor.py`)",
                           run_floor))
     return systems
-
-
-def time_rounds(systems: list[System], rounds: int) -> dict[str, list[float]]:
-    """Seconds per call of each system, `rounds` times, the order rotating by one system each round."""
-    times: dict[str, list[float]] = {s.name: [] for s in systems}
-    for r in range(rounds):
-        for s in systems[r % len(systems):] + systems[: r % len(systems)]:
-            t0 = time.perf_counter()
-            s.run()
-            times[s.name].append(time.perf_counter() - t0)
-    return times
 
 
 def _test_scores(systems: list[System], summary: dict | None) -> dict:

@@ -8,11 +8,13 @@ from collections.abc import Callable
 
 
 def interleaved_rounds(calls: dict[str, Callable[[], object]], rounds: int,
-                       after: Callable[[str, object], None] | None = None) -> dict[str, list[float]]:
-    """Seconds of each call, one per round; round r starts at the r-th name (rotating order).
+                       after: Callable[[str, object], None] | None = None,
+                       cpu_seconds: dict[str, list[float]] | None = None) -> dict[str, list[float]]:
+    """Wall-clock seconds of each call, one per round; round r starts at the r-th name (rotating order).
 
     `after(name, result)`, if given, runs after each timed call, outside the timed region (a check of the
-    call's output, say): a failing check stops the timing there.
+    call's output, say): a failing check stops the timing there. `cpu_seconds`, if given, receives each
+    call's process CPU seconds of the same runs (steadier than wall clock on a shared machine).
     """
     if rounds < 1:
         raise ValueError(f"rounds must be >= 1, not {rounds}")
@@ -21,9 +23,11 @@ def interleaved_rounds(calls: dict[str, Callable[[], object]], rounds: int,
     for r in range(rounds):
         k = r % len(names)
         for name in names[k:] + names[:k]:
-            t0 = time.perf_counter()
+            t0, c0 = time.perf_counter(), time.process_time()
             result = calls[name]()
             times[name].append(time.perf_counter() - t0)
+            if cpu_seconds is not None:
+                cpu_seconds.setdefault(name, []).append(time.process_time() - c0)
             if after is not None:
                 after(name, result)
     return times
