@@ -124,7 +124,7 @@ def cmd_sweep(args) -> int:
 
 
 def cmd_tag_overhead(args) -> int:
-    from fastner.perf.tagoverhead import measure, write
+    from fastner.apps.tag_overhead import measure, write
 
     for path in write(measure(args.size, args.repeats), Path(args.out)):
         print(f"wrote {path}")
@@ -143,7 +143,7 @@ def cmd_tiers(args) -> int:
 
 def cmd_scale_ray(args) -> int:
     from fastner.apps.runs import UsageError
-    from fastner.perf.scaleray import measure, write
+    from fastner.apps.scale_ray import measure, write
 
     try:
         data = measure(args.docs, args.rounds, args.model, args.batch_docs)

@@ -1,8 +1,12 @@
-"""Device names as the commands take them."""
+"""Device names as the commands take them, and what the CPU can do."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import torch
+
+SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")  # what decides the CPU's float throughput
 
 
 def resolve_device(name: str) -> torch.device:
@@ -19,3 +23,13 @@ def resolve_device(name: str) -> torch.device:
     if device.type == "cuda" and not torch.cuda.is_available():
         raise ValueError(f"--device {name}: no CUDA device is available on this machine")
     return device
+
+
+def cpu_flags(names: tuple[str, ...] = SPEED_FLAGS) -> dict[str, bool]:
+    """Which of `names` the CPU's flags include (Linux /proc/cpuinfo); {} where it cannot be read."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        return {}
+    flags = next((set(line.split(":", 1)[1].split()) for line in lines if line.startswith("flags")), None)
+    return {} if flags is None else {name: name in flags for name in names}

@@ -12,10 +12,11 @@ from __future__ import annotations
 
 import copy
 import threading
-from pathlib import Path
 
 import torch
 from torch import nn
+
+from fastner.devices import cpu_flags
 
 PRECISIONS = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}
 
@@ -32,16 +33,9 @@ def cpu_bf16_supported() -> bool:
 def cpu_capabilities() -> dict:
     """The CPU flags that decide bf16 speed, for reports: native bf16 dot products (avx512_bf16, amx_bf16),
     the AVX512 base that oneDNN's bf16 kernels need, and PyTorch's own verdicts."""
-    flags: set[str] = set()
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                flags = set(line.split(":", 1)[1].split())
-                break
-    except OSError:
-        pass
     wanted = ("avx2", "avx512f", "avx512bw", "avx512vl", "avx512dq", "avx512_bf16", "avx512_fp16", "amx_bf16")
-    return {"flags": {f: f in flags for f in wanted}, "flags_read": bool(flags),
+    flags = cpu_flags(wanted)
+    return {"flags": flags or dict.fromkeys(wanted, False), "flags_read": bool(flags),
             "torch_cpu_capability": torch.backends.cpu.get_cpu_capability(),
             "mkldnn": torch.backends.mkldnn.is_available(), "torch_bf16_supported": cpu_bf16_supported()}
 

@@ -26,9 +26,9 @@ def write_json_and_markdown(data: dict, markdown: str, out_dir: Path, stem: str)
 KINDS = {
     "anonymize-recall": "fastner.apps.recall_report",
     "head-to-head": "fastner.perf.headtohead",
-    "tag-overhead": "fastner.perf.tagoverhead",
+    "tag-overhead": "fastner.apps.tag_overhead",
     "serve": "fastner.serve.bench",
-    "scale-ray": "fastner.perf.scaleray",
+    "scale-ray": "fastner.apps.scale_ray",
     "sweep": "fastner.perf.sweep",
     "tiers": "fastner.perf.tiers",
 }

@@ -18,8 +18,8 @@ from fastner.apps import tag as tag_module
 from fastner.apps.pipeline import Settings, process_texts, run_collection
 from fastner.apps.runs import STATE_DIR, RunDir, UsageError
 from fastner.apps.tag import ModelNotFound, load_model
+from fastner.apps.tag_overhead import measure_tag_overhead
 from fastner.cli import main
-from fastner.perf.tagoverhead import measure_tag_overhead
 from fastner.synth.decisions import generate_documents
 from fastner.synth.labels import LABELS
 from tests.stub import LexiconTagger

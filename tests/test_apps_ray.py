@@ -47,7 +47,7 @@ def _slow_only_when_asked(request) -> None:
 
 def test_the_core_never_imports_ray() -> None:
     code = ("import sys, fastner, fastner.cli, fastner.apps.cli, fastner.apps.pipeline, fastner.apps.distributed, "
-            "fastner.perf.scaleray; sys.exit('ray' in sys.modules)")
+            "fastner.apps.scale_ray; sys.exit('ray' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], cwd=REPO, timeout=120).returncode == 0
 
 

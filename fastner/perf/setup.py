@@ -12,7 +12,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from fastner.devices import resolve_device
+from fastner.devices import cpu_flags, resolve_device
 from fastner.perf.workloads import Workload, load_workload
 from fastner.switches import Switches
 from fastner.synth.labels import LABELS
@@ -87,7 +87,8 @@ def environment(device: torch.device) -> dict:
     info = {
         "python": platform.python_version(), "torch": torch.__version__, "numpy": np.__version__,
         "torch_threads": torch.get_num_threads(), "torch_interop_threads": torch.get_num_interop_threads(),
-        "cpu_count": _cpu_count(), "cpu_model": _cpu_model(), "cpu_flags": _cpu_flags(),
+        "cpu_count": _cpu_count(), "cpu_model": _cpu_model(),
+        "cpu_flags": [flag for flag, have in cpu_flags().items() if have],
         "platform": platform.platform(), "device": str(device), "git_commit": _git_commit(),
     }
     if device.type == "cuda":
@@ -110,21 +111,6 @@ def _cpu_model() -> str:
     except OSError:
         pass
     return platform.processor() or "unknown"
-
-
-SPEED_FLAGS = ("avx2", "avx512f", "avx512_bf16", "amx_bf16")  # what decides the CPU's float throughput
-
-
-def _cpu_flags() -> list[str]:
-    """The SPEED_FLAGS this CPU has (empty where /proc/cpuinfo cannot be read)."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("flags"):
-                have = set(line.split(":", 1)[1].split())
-                return [f for f in SPEED_FLAGS if f in have]
-    except OSError:
-        pass
-    return []
 
 
 def _git_commit() -> str:

@@ -40,6 +40,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from fastner.devices import cpu_flags
 from fastner.options import command_line
 from fastner.perf.setup import environment
 from fastner.reports import write_json_and_markdown
@@ -333,16 +334,6 @@ def _items(texts: list[str], tagger, model_id: str) -> list[Item]:
         out.append(Item(json.dumps({"text": text}, ensure_ascii=False).encode("utf-8"),
                         json.loads(result.files[".jsonl"]), result.n_sentences, result.n_tokens))
     return out
-
-
-def cpu_flags() -> dict[str, bool]:
-    """The vector extensions that matter to torch's CPU kernels."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return {}
-    flags = next((line.split(":", 1)[1].split() for line in text.splitlines() if line.startswith("flags")), [])
-    return {name: name in flags for name in ("avx2", "avx512f", "avx512_bf16", "amx_bf16")}
 
 
 # --- the whole benchmark ---------------------------------------------------------------------------------------

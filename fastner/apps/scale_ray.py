@@ -41,20 +41,6 @@ ASSUMPTIONS = {
 }
 
 
-def cpu_flags() -> dict[str, bool]:
-    """The vector extensions that matter to torch on a CPU (Linux /proc/cpuinfo)."""
-    try:
-        text = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        text = ""
-    flags = set()
-    for line in text.splitlines():
-        if line.startswith("flags"):
-            flags = set(line.split(":", 1)[1].split())
-            break
-    return {name: name in flags for name in ("avx2", "avx512f", "avx512_bf16", "amx_tile")}
-
-
 def write_inputs(directory: Path, docs: int) -> dict[str, Any]:
     """The `legal` workload's documents (one sentence per line), repeated to `docs` files; their sizes."""
     from fastner.perf.workloads import load_workload
@@ -81,6 +67,7 @@ def measure(docs: int = 280, rounds: int = 2, model: str | None = None, batch_do
     from fastner.apps.distributed import ModelFiles, RayEngine, RayOptions, import_ray
     from fastner.apps.pipeline import Settings, run_collection
     from fastner.apps.tag import load_model
+    from fastner.devices import cpu_flags
     from fastner.models import default_model_path
     from fastner.perf.setup import environment
     from fastner.switches import Switches
