@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import bisect
 import string
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 import torch
 from torch import nn
-from torch.nn.utils.rnn import PackedSequence, pack_padded_sequence, pad_packed_sequence
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 import fastner.fields as fields
 from fastner.decode import Decoder
@@ -64,6 +65,18 @@ def bioes_tags(tag_types: Sequence[str]) -> list[str]:
     if not tag_types or len(set(tag_types)) != len(tag_types) or not all(isinstance(t, str) and t for t in tag_types):
         raise ValueError(f"tag_types must be distinct non-empty strings, got {tag_types!r}")
     return ["O"] + [f"{p}-{t}" for t in tag_types for p in "SBEI"]
+
+
+BiLSTMRunner = Callable[[torch.Tensor, list[int]], tuple[torch.Tensor, torch.Tensor]]
+"""Runs a BiLSTM over the tokens of a batch: x (N, D) in token order, the sentences' lengths -> (N, 2H) rows in
+any order and, for each row, its flat position b * T + t in the padded (B, T) grid (N,), on x's device."""
+
+
+def _packed_bilstm(rnn: nn.LSTM, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """The `BiLSTMRunner` of inference: `rnn` over the packed sentences; its rows come in packed order."""
+    packing = Packing(lengths)
+    out, _ = rnn(packing.pack(x))  # data (N, 2H)
+    return out.data, packing.packed_to_padded.to(x.device)
 
 
 class SequenceTagger(nn.Module):
@@ -209,8 +222,8 @@ class SequenceTagger(nn.Module):
         for emb in self.embeddings:
             emb.embed_tokens(sentences, device, switches)
         x = BUILDERS[switches.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
-        out = self._reproject_and_rnn(x, lambda v: pack_padded_sequence(v, lengths, batch_first=True,
-                                                                        enforce_sorted=False), switches)
+        x, rnn = self._bilstm_input(x, switches.fold_reprojection)
+        out, _ = rnn(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
         out, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, 2H)
         return self.linear(out)  # (B, T, K)
 
@@ -224,21 +237,49 @@ class SequenceTagger(nn.Module):
         device = self.device
         parts = [self._layer(emb.name, emb, dtype).embed_batch(sentences, device, switches)
                  for emb in self.embeddings]  # (N, D_i) each
-        x = torch.cat([parts[i] for i in self.concat], dim=1).to(dtype)  # (N, D)
-        packing = Packing(lengths)
-        out = self._reproject_and_rnn(x, packing.pack, switches, dtype)  # data (N, 2H), packed order
-        return packing.pad(self._layer("linear", self.linear, dtype)(out.data).float())  # (B, T, K)
+        x = self.concatenate(parts).to(dtype)  # (N, D)
+        return self.emissions(x, lengths, fold=switches.fold_reprojection, dtype=dtype)  # (B, T, K)
 
-    def _reproject_and_rnn(self, x: torch.Tensor, pack, switches: Switches,
-                           dtype: torch.dtype = torch.float32) -> PackedSequence:
-        """Reprojection then BiLSTM on `pack(x)`; x is (N, D) or (B, T, D), the output packed (N, 2H).
-        The folded BiLSTM serves inference only: with gradients enabled the two layers run as trained."""
+    def concatenate(self, parts: Sequence[torch.Tensor]) -> torch.Tensor:
+        """One (N, D_i) matrix (or (D_i,) vector) per embedding, in `embeddings` order -> (N, D) (or (D,)) in
+        Flair's order: the embeddings' names sorted as strings (`concat`)."""
+        return torch.cat([parts[i] for i in self.concat], dim=-1)
+
+    def emissions(self, x: torch.Tensor, lengths: list[int], *, fold: bool = False,
+                  dtype: torch.dtype = torch.float32, reprojection: nn.Module | None = None,
+                  bilstm: BiLSTMRunner | None = None,
+                  after_bilstm: Callable[[torch.Tensor], torch.Tensor] | None = None) -> torch.Tensor:
+        """Emission scores (B, T, K), fp32, zeros in the padding, of x (N, D): the concatenated embeddings
+        (`concatenate`) of the N tokens of sentences of `lengths`, in token order (sentence 0's tokens, then
+        sentence 1's...). Steps: reprojection, BiLSTM over the N tokens (packed), linear, padding.
+
+        `fold`: the folded BiLSTM replaces reprojection + BiLSTM (without gradients; see `folded_rnn`).
+        `dtype`: the layers run in that precision (x must be in it; see precision.py).
+        Training's pieces, the other steps unchanged: `reprojection` runs instead of `embedding2nn` (never
+        folded); `bilstm` instead of the packed BiLSTM; `after_bilstm` on the BiLSTM's (N, 2H) rows (dropout).
+        """
+        x, rnn = self._bilstm_input(x, fold, dtype, reprojection)
+        run = partial(_packed_bilstm, rnn) if bilstm is None else bilstm
+        h, positions = run(x, lengths)  # (N, 2H), (N,)
+        if after_bilstm is not None:
+            h = after_bilstm(h)
+        scores = self._layer("linear", self.linear, dtype)(h).float()  # (N, K)
+        grid = scores.new_zeros(len(lengths) * max(lengths), scores.shape[1])  # (B * T, K)
+        return grid.index_copy(0, positions, scores).view(len(lengths), max(lengths), -1)  # (B, T, K)
+
+    def _bilstm_input(self, x: torch.Tensor, fold: bool, dtype: torch.dtype = torch.float32,
+                      reprojection: nn.Module | None = None) -> tuple[torch.Tensor, nn.LSTM]:
+        """The BiLSTM's input and the BiLSTM to run, layers in `dtype`, for x (N, D) or (B, T, D): x reprojected
+        (by `reprojection`, default `embedding2nn`) and `rnn`; x itself and `rnn` without reprojection; x itself
+        and the folded BiLSTM with `fold`, which serves inference only: with gradients the two layers run as
+        trained."""
+        if reprojection is not None:
+            return reprojection(x), self._layer("rnn", self.rnn, dtype)
         if self.embedding2nn is None:
-            return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
-        if not switches.fold_reprojection or torch.is_grad_enabled():
-            x = self._layer("embedding2nn", self.embedding2nn, dtype)(x)
-            return self._layer("rnn", self.rnn, dtype)(pack(x))[0]
-        return self._layer("folded", self.folded_rnn(), dtype)(pack(x))[0]
+            return x, self._layer("rnn", self.rnn, dtype)
+        if fold and not torch.is_grad_enabled():
+            return x, self._layer("folded", self.folded_rnn(), dtype)
+        return self._layer("embedding2nn", self.embedding2nn, dtype)(x), self._layer("rnn", self.rnn, dtype)
 
     def _layer(self, name: str, module: nn.Module, dtype: torch.dtype) -> nn.Module:
         """`module` itself in fp32, else its copy in `dtype`, converted once and cached (see precision.py)."""

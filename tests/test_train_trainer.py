@@ -55,27 +55,35 @@ def test_tiny_training_reduces_the_loss(data, lms) -> None:
     assert [len(p) for p in predicted] == [len(s) for s in dev]
 
 
-@pytest.mark.parametrize("fine_tune", [False, True])
-def test_training_forward_is_the_inference_forward(data, lms, fine_tune: bool) -> None:
+@pytest.mark.parametrize(("fine_tune", "reproject", "layers"),
+                         [(False, True, 1), (True, True, 1), (False, False, 1), (False, True, 2), (True, False, 2)])
+def test_training_forward_is_the_inference_forward(data, lms, fine_tune: bool, reproject: bool, layers: int) -> None:
+    """Eval mode (no dropout), same weights: training's emissions (standardized inputs, its own reprojection,
+    the padded one-layer BiLSTM) are the tagger's, on both inference paths, folded or not."""
     torch.set_num_threads(1)
     train = data[0][:12]
-    config = TrainConfig(**TINY, **lms, fine_tune_lms=fine_tune)
+    config = TrainConfig(**TINY, **lms, fine_tune_lms=fine_tune, reproject=reproject, rnn_layers=layers)
     torch.manual_seed(0)
     tagger, tune_words = build_tagger(config, train)
     model = Trainable(tagger, tune_words, fine_tune, config)
+    assert (model.directions is not None) == (layers == 1)
     dataset = Dataset(train, tagger, not fine_tune, torch.device("cpu"))
     model.standardize(dataset, tune_words)
     with torch.no_grad():  # move away from the initial values, as training would
-        model.reproject.weight.add_(0.1 * torch.randn_like(model.reproject.weight))
+        if reproject:
+            model.reproject.weight.add_(0.1 * torch.randn_like(model.reproject.weight))
         model.words.weight[:-1].add_(0.5)
     model.sync()
     model.eval()
+    sentences = [Sentence(s.tokens) for s in dataset.sentences]
     with torch.no_grad():
-        ours = model.emissions(dataset.batch(list(range(len(dataset)))))
+        ours = model.emissions(dataset.batch(list(range(len(dataset)))))  # (B, T, K)
         for preset in ("baseline", "fastest"):
-            theirs, lengths = tagger.features([Sentence(s.tokens) for s in dataset.sentences], Switches.preset(preset))
+            theirs, lengths = tagger.features(sentences, Switches.preset(preset))
+            assert ours.shape == theirs.shape
             for i, n in enumerate(lengths):
-                assert torch.allclose(ours[i, :n], theirs[i, :n], atol=1e-4)
+                assert torch.allclose(ours[i, :n], theirs[i, :n], atol=1e-4), (preset, i)
+                assert not ours[i, n:].any()  # zeros in the padding
 
 
 def test_same_seed_same_model_and_checkpoint_resume(tmp_path, data, lms) -> None:

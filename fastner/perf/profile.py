@@ -21,7 +21,7 @@ HOT_FUNCTIONS = [
     charlm.CharLMEmbeddings.representation, charlm.CharLMEmbeddings.embed_tokens,
     charlm.CharLMEmbeddings.embed_batch, charlm.CharLMEmbeddings._shrunk_states,
     stack.per_token_cat, stack.per_column, stack.single_cat, stack.Packing.__init__,
-    tagger.SequenceTagger._features_attached, tagger.SequenceTagger._features_gathered,
+    tagger.SequenceTagger._features_attached, tagger.SequenceTagger._features_gathered, tagger.SequenceTagger.emissions,
     tagger.SequenceTagger.predict, text.Sentence.set_tags,
 ]
 

@@ -1,9 +1,11 @@
 """Training a SequenceTagger from CoNLL sentences: vocabulary, batches, CRF loss, early stopping, checkpoints.
 
 The trained model is an ordinary `SequenceTagger` (saved with `tagger.save`), so inference and every
-switch apply to it. Training runs the same computation as the tagger's gathered inference path
-(`batch_build='gather'`): embeddings -> (N, D) rows in sorted-name order -> reprojection -> packed
-BiLSTM -> linear -> CRF, with dropout in training mode only. Word vectors are learned over the training
+switch apply to it. Training runs the tagger's own forward steps (`SequenceTagger.concatenate` and
+`.emissions`, those of the gathered inference path): embeddings -> (N, D) rows in sorted-name order ->
+reprojection -> BiLSTM -> linear -> CRF, inserting only its own pieces: inputs standardized before a
+training-only reprojection (folded into the tagger's at `sync`), dropout in training mode, and for one
+layer a padded BiLSTM runner (a faster CPU backward). Word vectors are learned over the training
 vocabulary (lower-cased, digits as 0: the forms the tagger's lookup falls back to) or read from a
 word2vec file; character LMs come from `train-lm` and are frozen (their token states are computed once
 and cached) or fine-tuned.
@@ -18,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +30,6 @@ from torch import nn
 from fastner.decode import viterbi_batched
 from fastner.devices import resolve_device
 from fastner.embeddings.charlm import CharLMEmbeddings
-from fastner.embeddings.stack import Packing
 from fastner.embeddings.words import WordEmbeddings
 from fastner.options import option
 from fastner.progress import Progress
@@ -210,8 +212,8 @@ class Trainable(nn.Module):
                 stats.append((torch.zeros(emb.dim), torch.ones(emb.dim)))
             else:
                 stats.append((rows.mean(0), rows.std(0).clamp(min=1e-3)))
-        self.shift.copy_(torch.cat([stats[i][0] for i in tagger.concat]))
-        self.scale.copy_(torch.cat([stats[i][1] for i in tagger.concat]))
+        self.shift.copy_(tagger.concatenate([mean for mean, _ in stats]))
+        self.scale.copy_(tagger.concatenate([std for _, std in stats]))
 
     def sync(self) -> None:
         """Write the trained word vectors and the folded reprojection into the tagger (what is saved)."""
@@ -229,7 +231,9 @@ class Trainable(nn.Module):
         words.clear_caches()
 
     def emissions(self, batch: Batch) -> torch.Tensor:
-        """(B, T, K) emission scores; dropout only in training mode."""
+        """(B, T, K) emission scores: the tagger's steps (`SequenceTagger.emissions`) on the trainable word vectors
+        and the (cached) LM states, standardized, with training's reprojection and, one layer, the padded BiLSTM;
+        dropout in training mode only."""
         tagger, device = self.tagger, self.words.weight.device
         rows = batch.word_rows.to(device)
         if self.training and self.config.unk_rate:
@@ -240,10 +244,10 @@ class Trainable(nn.Module):
                 parts.append(batch.lm_states[k].to(device))
             else:
                 parts.append(token_states(emb.lm, batch.tokens, device))
-        x = torch.cat([parts[i] for i in tagger.concat], dim=1)  # (N, D)
+        x = tagger.concatenate(parts)  # (N, D)
         if self.reproject is not None:
             x = (x - self.shift) / self.scale
-        packing = Packing(batch.lengths)
+        after_bilstm = None
         if self.training:
             n, d = x.shape
             if self.config.word_dropout:
@@ -252,23 +256,15 @@ class Trainable(nn.Module):
                 keep = 1.0 - self.config.dropout
                 locked = (torch.rand(len(batch.lengths), d, device=device) < keep) / keep  # (B, D)
                 x = x * locked[batch.sentence_of_token.to(device)]
-        if self.reproject is not None:
-            x = self.reproject(x)
-        if self.directions is not None:  # one layer: two padded LSTM calls, fast to train on a CPU
-            h, pos = self._bilstm_padded(x, batch.lengths)
-        else:
-            out, _ = tagger.rnn(packing.pack(x))
-            h, pos = out.data, packing.packed_to_padded.to(device)
-        if self.training and self.config.dropout:
-            h = nn.functional.dropout(h, self.config.dropout)
-        feats = tagger.linear(h)  # (N, K)
-        padded = feats.new_zeros(len(batch.lengths) * max(batch.lengths), feats.shape[1])
-        return padded.index_copy(0, pos, feats).view(len(batch.lengths), max(batch.lengths), -1)
+                after_bilstm = partial(nn.functional.dropout, p=self.config.dropout)
+        bilstm = self._bilstm_padded if self.directions is not None else None  # one layer: fast to train on a CPU
+        return tagger.emissions(x, batch.lengths, reprojection=self.reproject, bilstm=bilstm,
+                                after_bilstm=after_bilstm)
 
     def _bilstm_padded(self, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The tagger's one-layer BiLSTM on (N, D) token rows: the forward direction on the padded batch,
-        the backward one on each sentence reversed within its length (so padding never reaches a state).
-        Returns (N, 2H) rows in token order and their flat (b * T + t) positions in the padded grid.
+        """The tagger's one-layer BiLSTM on (N, D) token rows (a `BiLSTMRunner`): the forward direction on the
+        padded batch, the backward one on each sentence reversed within its length (so padding never reaches a
+        state). Returns (N, 2H) rows in token order and their flat (b * T + t) positions in the padded grid.
 
         Same numbers as the packed BiLSTM of inference; without packing, PyTorch's CPU backward does not
         allocate a zeroed (N, 4H) gradient per time step.
