@@ -11,7 +11,6 @@ import bisect
 import string
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 import numpy as np
@@ -67,13 +66,13 @@ def bioes_tags(tag_types: Sequence[str]) -> list[str]:
     return ["O"] + [f"{p}-{t}" for t in tag_types for p in "SBEI"]
 
 
-BiLSTMRunner = Callable[[torch.Tensor, list[int]], tuple[torch.Tensor, torch.Tensor]]
-"""Runs a BiLSTM over the tokens of a batch: x (N, D) in token order, the sentences' lengths -> (N, 2H) rows in
-any order and, for each row, its flat position b * T + t in the padded (B, T) grid (N,), on x's device."""
+BiLSTMRunner = Callable[[nn.LSTM, torch.Tensor, list[int]], tuple[torch.Tensor, torch.Tensor]]
+"""Runs the BiLSTM `rnn` over the tokens of a batch: (rnn, x (N, D) in token order, the sentences' lengths) ->
+(N, 2H) rows in any order and, for each row, its flat position b * T + t in the padded (B, T) grid (N,)."""
 
 
-def _packed_bilstm(rnn: nn.LSTM, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    """The `BiLSTMRunner` of inference: `rnn` over the packed sentences; its rows come in packed order."""
+def packed_bilstm(rnn: nn.LSTM, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inference's `BiLSTMRunner`: `rnn` over the packed sentences; its rows come in packed order."""
     packing = Packing(lengths)
     out, _ = rnn(packing.pack(x))  # data (N, 2H)
     return out.data, packing.packed_to_padded.to(x.device)
@@ -256,11 +255,11 @@ class SequenceTagger(nn.Module):
         `fold`: the folded BiLSTM replaces reprojection + BiLSTM (without gradients; see `folded_rnn`).
         `dtype`: the layers run in that precision (x must be in it; see precision.py).
         Training's pieces, the other steps unchanged: `reprojection` runs instead of `embedding2nn` (never
-        folded); `bilstm` instead of the packed BiLSTM; `after_bilstm` on the BiLSTM's (N, 2H) rows (dropout).
+        folded); `bilstm` runs the BiLSTM instead of `packed_bilstm`; `after_bilstm` maps its (N, 2H) rows
+        (dropout).
         """
         x, rnn = self._bilstm_input(x, fold, dtype, reprojection)
-        run = partial(_packed_bilstm, rnn) if bilstm is None else bilstm
-        h, positions = run(x, lengths)  # (N, 2H), (N,)
+        h, positions = (packed_bilstm if bilstm is None else bilstm)(rnn, x, lengths)  # (N, 2H), (N,)
         if after_bilstm is not None:
             h = after_bilstm(h)
         scores = self._layer("linear", self.linear, dtype)(h).float()  # (N, K)

@@ -84,6 +84,10 @@ def test_training_forward_is_the_inference_forward(data, lms, fine_tune: bool, r
             for i, n in enumerate(lengths):
                 assert torch.allclose(ours[i, :n], theirs[i, :n], atol=1e-4), (preset, i)
                 assert not ours[i, n:].any()  # zeros in the padding
+        if reproject and layers == 1:  # the padded runner refuses another BiLSTM than the one it shares weights with
+            x = torch.zeros(3, tagger.embedding_dim)
+            with pytest.raises(ValueError, match="tagger's own BiLSTM"):
+                tagger.emissions(x, [2, 1], fold=True, bilstm=model._bilstm_padded)
 
 
 def test_same_seed_same_model_and_checkpoint_resume(tmp_path, data, lms) -> None:

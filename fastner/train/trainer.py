@@ -261,14 +261,17 @@ class Trainable(nn.Module):
         return tagger.emissions(x, batch.lengths, reprojection=self.reproject, bilstm=bilstm,
                                 after_bilstm=after_bilstm)
 
-    def _bilstm_padded(self, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-        """The tagger's one-layer BiLSTM on (N, D) token rows (a `BiLSTMRunner`): the forward direction on the
-        padded batch, the backward one on each sentence reversed within its length (so padding never reaches a
-        state). Returns (N, 2H) rows in token order and their flat (b * T + t) positions in the padded grid.
+    def _bilstm_padded(self, rnn: nn.LSTM, x: torch.Tensor, lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+        """The tagger's one-layer BiLSTM `rnn` on (N, D) token rows (a `BiLSTMRunner`), run as `directions`: the
+        forward direction on the padded batch, the backward one on each sentence reversed within its length (so
+        padding never reaches a state). Returns (N, 2H) rows in token order and their flat (b * T + t) positions
+        in the padded grid.
 
         Same numbers as the packed BiLSTM of inference; without packing, PyTorch's CPU backward does not
         allocate a zeroed (N, 4H) gradient per time step.
         """
+        if rnn is not self.tagger.rnn:
+            raise ValueError("the padded runner runs the tagger's own BiLSTM, whose Parameters its directions share")
         device = x.device
         b, t_max = len(lengths), max(lengths)
         sentence = np.repeat(np.arange(b), lengths)
