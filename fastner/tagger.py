@@ -221,7 +221,7 @@ class SequenceTagger(nn.Module):
         for emb in self.embeddings:
             emb.embed_tokens(sentences, device, switches)
         x = BUILDERS[switches.batch_build](sentences, self.embedding_dim, device)  # (B, T, D)
-        x, rnn = self._bilstm_input(x, switches.fold_reprojection)
+        x, rnn = self.bilstm_input(x, switches.fold_reprojection)
         out, _ = rnn(pack_padded_sequence(x, lengths, batch_first=True, enforce_sorted=False))
         out, _ = pad_packed_sequence(out, batch_first=True)  # (B, T, 2H)
         return self.linear(out)  # (B, T, K)
@@ -258,7 +258,7 @@ class SequenceTagger(nn.Module):
         folded); `bilstm` runs the BiLSTM instead of `packed_bilstm`; `after_bilstm` maps its (N, 2H) rows
         (dropout).
         """
-        x, rnn = self._bilstm_input(x, fold, dtype, reprojection)
+        x, rnn = self.bilstm_input(x, fold, dtype, reprojection)
         h, positions = (packed_bilstm if bilstm is None else bilstm)(rnn, x, lengths)  # (N, 2H), (N,)
         if after_bilstm is not None:
             h = after_bilstm(h)
@@ -266,8 +266,8 @@ class SequenceTagger(nn.Module):
         grid = scores.new_zeros(len(lengths) * max(lengths), scores.shape[1])  # (B * T, K)
         return grid.index_copy(0, positions, scores).view(len(lengths), max(lengths), -1)  # (B, T, K)
 
-    def _bilstm_input(self, x: torch.Tensor, fold: bool, dtype: torch.dtype = torch.float32,
-                      reprojection: nn.Module | None = None) -> tuple[torch.Tensor, nn.LSTM]:
+    def bilstm_input(self, x: torch.Tensor, fold: bool, dtype: torch.dtype = torch.float32,
+                     reprojection: nn.Module | None = None) -> tuple[torch.Tensor, nn.LSTM]:
         """The BiLSTM's input and the BiLSTM to run, layers in `dtype`, for x (N, D) or (B, T, D): x reprojected
         (by `reprojection`, default `embedding2nn`) and `rnn`; x itself and `rnn` without reprojection; x itself
         and the folded BiLSTM with `fold`, which serves inference only: with gradients the two layers run as

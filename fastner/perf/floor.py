@@ -3,7 +3,7 @@
 Everything the model needs as input (character-index grids, the concatenated embedding matrix, the packing
 of each batch) is built before timing; the timed call runs only: per batch, each character LM's embedding
 and LSTM (and its decoder, for a configuration that still computes it), the reprojection, the BiLSTM and the
-output layer. No Python bookkeeping, no decoding.
+output layer. No Python bookkeeping, no decoding, no autograd records (inference mode).
 
 A `FloorSpec` says which arithmetic: how sentences are ordered into batches, how each character LM pads its
 strings, whether the LM decoder runs, whether the reprojection and output layer see the padded (B, T) grid
@@ -106,10 +106,11 @@ def prepare_floor(tagger, sentences: list[Sentence], batch_size: int, variant: s
 
     def run() -> int:
         positions = 0
-        for b in batches:
-            for emb, grid, lengths in b.grids:
-                positions += run_lm(emb, grid, lengths, spec.decoder)
-            run_tagger(tagger, b, spec.fold)
+        with torch.inference_mode():  # compute only: no autograd records
+            for b in batches:
+                for emb, grid, lengths in b.grids:
+                    positions += run_lm(emb, grid, lengths, spec.decoder)
+                run_tagger(tagger, b, spec.fold)
         if device.type == "cuda":
             torch.cuda.synchronize(device)
         return positions
@@ -143,24 +144,15 @@ def _lm_padded(emb: CharLMEmbeddings, grid: torch.Tensor, lengths: np.ndarray, d
     return grid.numel()
 
 
-def _reprojected(tagger, x: torch.Tensor, fold: bool) -> tuple[torch.Tensor, torch.nn.LSTM]:
-    """The BiLSTM's input and the BiLSTM: x reprojected, or x as is with the folded BiLSTM (built once)."""
-    if tagger.embedding2nn is None:
-        return x, tagger.rnn
-    if fold:
-        return x, tagger.folded_rnn()
-    return tagger.embedding2nn(x), tagger.rnn
-
-
 def _tagger_real(tagger, b: _Batch, fold: bool) -> None:
-    x, rnn = _reprojected(tagger, b.x, fold)  # (N, D)
+    x, rnn = tagger.bilstm_input(b.x, fold)  # (N, D)
     out, _ = rnn(b.packing.pack(x))
     tagger.linear(out.data)  # (N, K)
 
 
 def _tagger_padded(tagger, b: _Batch, fold: bool) -> None:
     x = b.packing.pad(b.x[b.packing.packed_to_token.to(b.x.device)])  # (B, T, D), zeros in the padding
-    x, rnn = _reprojected(tagger, x, fold)
+    x, rnn = tagger.bilstm_input(x, fold)
     packed = pack_padded_sequence(x, b.lengths, batch_first=True, enforce_sorted=False)
     out, _ = pad_packed_sequence(rnn(packed)[0], batch_first=True)
     tagger.linear(out)  # (B, T, K)

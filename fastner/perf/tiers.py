@@ -310,13 +310,8 @@ def build_systems(tagger, texts: list[str], batch_size: int, directory: Path, th
         torch.bfloat16 if reduced == "bf16" else torch.float16))
     systems += _onnx_systems(tagger, texts, batch_size, directory, threads)
     floor = prepare_floor(tagger, [Sentence(t) for t in texts], batch_size, "folded")
-
-    def run_floor():
-        with torch.inference_mode():  # as fastest runs: no autograd graph
-            floor()
-
     systems.append(System(FLOOR, "bare LSTM and linear compute of fastest's batches (`fastner/perf/floor.py`)",
-                          run_floor))
+                          floor))
     return systems
 
 
