@@ -62,8 +62,8 @@ def test_placeholder_and_numbered() -> None:
     assert "Madame [PERS 1], née" in out and "Madame [PERS 1] a assigné M. [PERS 2] ;" in out
     assert "pour [PERS 1], pas pour Simonet" in out  # SIMON: same person, whole words only
     assert "Le juge Yannick Bigot. [PERS 2], Fischer-Simon" in out  # same string, same number; hyphenated kept
-    # a surname alone is its full name's (a first name alone is not looked for); in lower case, it is a word
-    assert "la rose de Mme [PERS 3]. [PERS 3], durand, Rose." in out
+    # a surname or a first name alone is its full name's; in lower case, it is a word
+    assert "la rose de Mme [PERS 3]. [PERS 3], durand, [PERS 3]." in out
 
 
 def test_cassation_convention() -> None:
@@ -164,3 +164,52 @@ def test_a_string_tagged_replaced_once_is_replaced_where_tagged_kept() -> None:
     assert [m.source for m in on.marks] == ["model", "consistency"]
     off = anonymize_spans(text, spans, strategy="numbered", consistency=False)
     assert off.text == "M. [PERS 1], appelant. Le greffier Jean Dupont. Maître Paul Roux."
+
+
+# --- partial mentions, shared names, births (issue #12) --------------------------------------------------
+
+PARTIAL = ("Mme Léa Morvan, née le 3 janvier 1961 à Quimper, demeurant à Brest. M. Yannick Le Gall est son voisin. "
+           "Léa a vu M. Le Gall ; Mme Morvan et MORVAN l'ont confirmé. Présidente : Mme Anne Le Gall. "
+           "Morvan et Le Gall signent.")
+PARTIAL_SPANS = spans_of(PARTIAL, [("Léa Morvan", "PERS"), ("3 janvier 1961", "DATE"), ("Brest", "ADDRESS"),
+                                   ("Yannick Le Gall", "PERS"), ("Anne Le Gall", "JUDGE_CLERK")])
+
+
+def test_partial_mentions_get_the_full_names_pseudonym() -> None:
+    out = anonymize_spans(PARTIAL, PARTIAL_SPANS, strategy="numbered").text
+    assert "Mme [PERS 1], née" in out
+    assert "[PERS 1] a vu" in out and "Mme [PERS 1] et [PERS 1] l'ont" in out  # first name, surname, upper case
+    assert "[PERS 1] et Le Gall signent" in out
+    assert "Morvan" not in out and "MORVAN" not in out and "Léa" not in out
+    # "Le Gall" is also the judge's surname: the model's tags decide there, consistency does not replace it
+    assert "M. Le Gall ;" in out and "Mme Anne Le Gall." in out
+    without = anonymize_spans(PARTIAL, PARTIAL_SPANS, strategy="numbered", consistency=False).text
+    assert "Mme Morvan et MORVAN" in without
+
+
+def test_compound_surname_is_replaced_whole() -> None:
+    text = "M. Yannick Le Gall demeure à Combrit. M. Le Gall conteste. LE GALL a payé."
+    out = anonymize_spans(text, spans_of(text, [("Yannick Le Gall", "PERS")]), strategy="cassation").text
+    assert out == "M. [A] demeure à Combrit. M. [A] conteste. [A] a payé."
+    text = "Mme Hélène de La Tour d'Auvergne épouse Nguyen. Mme de La Tour d'Auvergne soutient."
+    out = anonymize_spans(text, spans_of(text, [("Hélène de La Tour d'Auvergne", "PERS")]),
+                          strategy="cassation").text
+    assert out == "Mme [A] épouse Nguyen. Mme [A] soutient."
+
+
+def test_cassation_replaces_birth_date_and_birthplace() -> None:
+    out = anonymize_spans(PARTIAL, PARTIAL_SPANS, strategy="cassation").text
+    assert out.startswith("Mme [A], née le [Date naissance 1] à [Localité 1], demeurant à [Adresse 1].")
+    # other strategies keep dates unless DATE is replaced; the birthplace is a place that locates the person
+    out = anonymize_spans(PARTIAL, PARTIAL_SPANS, strategy="placeholder").text
+    assert out.startswith("Mme [PERS], née le 3 janvier 1961 à [ADDRESS], demeurant à [ADDRESS].")
+    # no person replaced: the convention's birth dates stay too
+    out = anonymize_spans(PARTIAL, PARTIAL_SPANS, strategy="cassation", types=("ADDRESS",)).text
+    assert "née le 3 janvier 1961 à [Localité 1]" in out
+
+
+def test_a_lawyer_sharing_a_first_name_keeps_it() -> None:
+    text = "M. Pierre Durand assigne. Me Pierre Lefort plaide. Pierre Durand et Durand répondent."
+    spans = spans_of(text, [("Pierre Durand", "PERS"), ("Pierre Lefort", "LAWYER")])
+    out = anonymize_spans(text, spans, strategy="numbered").text
+    assert out == "M. [PERS 1] assigne. Me Pierre Lefort plaide. [PERS 1] et [PERS 1] répondent."

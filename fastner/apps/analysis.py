@@ -22,6 +22,10 @@ BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
 _BIRTH_BEFORE = re.compile(
     r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
+# after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans": a capitalized place name,
+# hyphenated words kept together, an optional "(department or country)" after it
+_BIRTHPLACE_AFTER = re.compile(
+    r"\s*,?\s+(?:à|a)\s+((?:(?:Le|La|Les|L['’])\s?)?[^\W\d_][\w'’]*(?:-[\w'’]+)*(?:\s+\([^()\n]{1,40}\))?)")
 
 
 def is_person(label: str) -> bool:
@@ -45,6 +49,15 @@ def n_letters(text: str) -> int:
 def is_birth_date(before: str) -> bool:
     """Whether the text just before a date (same sentence) introduces a birth date ("née le", "né(e) le")."""
     return _BIRTH_BEFORE.search(before[-40:]) is not None
+
+
+def birthplace_after(text: str, date_end: int) -> tuple[int, int] | None:
+    """The place of birth written right after a birth date that ends at `date_end` ("né le 3 janvier 1961
+    à Quimper"): its `(start, end)` in `text`, or None. Only a capitalized name counts."""
+    match = _BIRTHPLACE_AFTER.match(text, date_end)
+    if match is None or not match.group(1)[:1].isupper():
+        return None
+    return match.start(1), match.end(1)
 
 
 @dataclass(frozen=True)

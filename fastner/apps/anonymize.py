@@ -8,20 +8,23 @@ unless asked for, as French case-law publication rules require):
   (and a surname alone that belongs to one full name) always getting the same number.
 - `cassation`: the Cour de cassation's convention: a letter per person (`[A]`, `[B]`... persons, and
   judges if JUDGE_CLERK is replaced), `[1]`, `[2]`... for legal persons (ORGANIZATION), `[Adresse 1]`,
-  `[Localité 1]` (LOC/LOCALITY types), `[Date naissance 1]` for a date after "né(e) le" (other dates
-  kept even when DATE is replaced).
+  `[Localité 1]` (LOC/LOCALITY types, and a place of birth), `[Date naissance 1]` for a date after
+  "né(e) le", replaced whenever persons are (other dates kept even when DATE is replaced).
 - `initials`: a person's name becomes the initials of its words (`M. Dupont` -> `M. D...`), other types
   are numbered.
 - `fake`: consistent invented names (gender from a preceding title: Mme, M....) and addresses, drawn per
   document from a seeded generator (the document's hash and `--seed`), other types numbered.
 
 Consistency ("check again", the contextual-dictionary method of the Cour de cassation): every string tagged
-with a replaced type, and the surname of a tagged full name, is looked for again in the whole document
+with a replaced type, and the parts of a tagged full name that a later mention may use alone (its surname,
+"Le Gall" or "MORVAN", and its first name: `name_parts`), is looked for again in the whole document
 (whole words, case of the first letter respected, separators compared with whitespace collapsed); every
 occurrence not already inside a tagged span is replaced as well, and so is every span tagged with a kept
 type (LAWYER, JUDGE_CLERK...) whose string is tagged with a replaced type elsewhere at least as often
-(ties go to privacy); the review's `label_conflict` check lists those for a person to decide. The same
-search, over person types, feeds the review checklist's "tagged here, untagged there" check.
+(ties go to privacy; the review's `label_conflict` check lists those for a person to decide). A name part
+that is also the name of a kept person of the document (a judge who shares a party's surname) is not looked
+for: the model's tags decide there. The same search, over person types, feeds the review checklist's
+"tagged here, untagged there" check.
 
 Everything outside the replaced spans is copied unchanged: the output is the input with slices swapped.
 """
@@ -35,7 +38,15 @@ from bisect import bisect_left
 from collections.abc import Callable, Collection, Iterable, Iterator
 from dataclasses import dataclass, field
 
-from fastner.apps.analysis import BIRTH, EntityTable, SpanStore, is_birth_date, is_person, n_letters
+from fastner.apps.analysis import (
+    BIRTH,
+    EntityTable,
+    SpanStore,
+    birthplace_after,
+    is_birth_date,
+    is_person,
+    n_letters,
+)
 from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
 STRATEGIES = ("placeholder", "numbered", "cassation", "initials", "fake")
@@ -53,6 +64,7 @@ ORGANIZATION_LABELS = frozenset({"ORGANIZATION", "ORG", "ORGANISATION", "COMPANY
 ADDRESS_LABELS = frozenset({"ADDRESS", "ADRESSE"})
 LOCALITY_LABELS = frozenset({"LOC", "LOCALITY", "LOCALITE", "CITY", "GPE"})
 DATE_LABELS = frozenset({"DATE"})
+BIRTHPLACE_LABEL = "ADDRESS"  # the label of a place of birth found after a birth date ("né le ... à Quimper")
 MAX_ENTRY_CHARS = 200  # longer tagged strings are not looked for again (not names, not addresses)
 
 
@@ -161,6 +173,44 @@ def surname_parts(text: str) -> list[str]:
     return parts
 
 
+_TITLES = frozenset(("m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame",
+                     "mademoiselle", "docteur", "dr", "pr", "professeur"))
+
+
+def name_parts(text: str) -> list[str]:
+    """Parts of a full name that a later mention may use alone, as written in `text`: its surname (every
+    word after the first name, or its upper-case words when others are not: "Le Gall", "de La Tour
+    d'Auvergne", and without a leading lower-case particle "La Tour d'Auvergne"), the `surname_parts`,
+    and its first name ("Léa"). Parts of fewer than three letters, titles and particles alone are left out."""
+    words = [w for w in _NAME_WORD.finditer(text)]
+    while words and words[0].group().casefold() in _TITLES:
+        words.pop(0)
+    if len(words) < 2:
+        return []
+    upper = [w for w in words if w.group().isupper() and n_letters(w.group()) >= 2]
+    if upper and len(upper) < len(words):
+        surname = [w for w in words if words.index(upper[0]) <= words.index(w) <= words.index(upper[-1])]
+        given = [w for w in words if w not in surname]
+    else:
+        given, surname = words[:1], words[1:]
+    parts = [text[surname[0].start():surname[-1].end()]]
+    while len(surname) > 1 and surname[0].group().islower():  # "de La Tour" -> "La Tour"
+        surname = surname[1:]
+        parts.append(text[surname[0].start():surname[-1].end()])
+    parts += surname_parts(text)
+    if given:
+        parts.append(given[0].group())
+    seen: set[str] = set()
+    out = []
+    for part in parts:
+        key = part.casefold()
+        if key in seen or key in _NOT_SURNAMES or n_letters(part) < 3:
+            continue
+        seen.add(key)
+        out.append(part)
+    return out
+
+
 @dataclass
 class Lexicon:
     """A document's dictionary plus the canonical entity of every entity (a surname alone -> its full name)."""
@@ -180,12 +230,24 @@ def build_lexicon(table: EntityTable, labels: Collection[str], replaced: Callabl
     for e in order:
         if n_letters(table.text[e]) >= min_letters:
             dictionary.add(make_entry(table.text[e], e, table.label[e]))
-    # surnames: part -> owners, per label
+    # name parts (surname, first name): part -> owners, per label; a part of a replaced name that is also a
+    # kept person's name or name part in this document (a judge or a lawyer with a party's surname) is not
+    # looked for
+    kept_names: set[str] = set()
+    for e in order:
+        if is_person(table.label[e]) and not replaced(e):
+            kept_names.add(table.text[e].casefold())
+            kept_names.update(part.casefold() for part in name_parts(table.text[e]))
     owners: dict[tuple[str, str], list[int]] = {}
+    spelled: dict[tuple[str, str], str] = {}
     for e in order:
         if is_person(table.label[e]):
-            for part in surname_parts(table.text[e]):
-                bucket = owners.setdefault((table.label[e], part.casefold()), [])
+            for part in name_parts(table.text[e]):
+                key = (table.label[e], part.casefold())
+                if replaced(e) and key[1] in kept_names:
+                    continue
+                bucket = owners.setdefault(key, [])
+                spelled.setdefault(key, part)
                 if e not in bucket:
                     bucket.append(e)
     canonical: dict[int, int] = {}
@@ -201,8 +263,7 @@ def build_lexicon(table: EntityTable, labels: Collection[str], replaced: Callabl
             target = alone if alone is not None else n_entities  # shared surname: its own entity
             if alone is None:
                 n_entities += 1
-        original = next(w for w in surname_parts(table.text[people[0]]) if w.casefold() == part)
-        dictionary.add(make_entry(original, target, label, part=True))
+        dictionary.add(make_entry(spelled[(label, part)], target, label, part=True))
     return Lexicon(dictionary, canonical, n_entities)
 
 
@@ -297,6 +358,8 @@ class Replacer:
             return f"[{letters(self._number('person', entity))}]"
         if label in ORGANIZATION_LABELS:
             return f"[{self._number('organization', entity)}]"
+        if label in ADDRESS_LABELS and flags & BIRTH:
+            return f"[Localité {self._number('locality', entity)}]"
         if label in ADDRESS_LABELS:
             return f"[Adresse {self._number('address', entity)}]"
         if label in LOCALITY_LABELS:
@@ -384,6 +447,8 @@ class Rewriter:
         self.store = store
         table = store.entities
         self.replaced = frozenset(replaced)
+        if strategy == "cassation" and any(is_person(label) for label in self.replaced):
+            self.replaced |= DATE_LABELS  # the convention replaces a person's birth date (and only that date)
         self.consistency = consistency
         self.all_spans = all_spans
         probe = Replacer(strategy)
@@ -529,12 +594,17 @@ def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]]) ->
     """A SpanStore from `(start, end, label, score)` spans of `text` (sorted, overlapping ones dropped)."""
     store = SpanStore()
     last_end = -1
-    for start, end, label, score in sorted(spans):
+    spans = sorted(spans)
+    for k, (start, end, label, score) in enumerate(spans):
         if start < last_end or not 0 <= start < end <= len(text):
             continue
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
         store.add(start, end, label, score, text[start:end], flags)
         last_end = end
+        place = birthplace_after(text, end) if flags else None
+        if place is not None and (k + 1 == len(spans) or spans[k + 1][0] >= place[1]):
+            store.add(place[0], place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
+            last_end = place[1]
     return store
 
 
