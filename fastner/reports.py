@@ -24,6 +24,7 @@ def write_json_and_markdown(data: dict, markdown: str, out_dir: Path, stem: str)
 
 
 KINDS = {
+    "accuracy": "fastner.train.accuracy_report",
     "anonymize-recall": "fastner.apps.recall_report",
     "head-to-head": "fastner.perf.headtohead",
     "tag-overhead": "fastner.apps.tag_overhead",

@@ -70,7 +70,7 @@ def _common(p: argparse.ArgumentParser) -> None:
 
 
 def register(subparsers) -> None:
-    """Add the `tag` and `anonymize` sub-commands to an argparse sub-parsers object."""
+    """Add the `tag`, `anonymize` and `evaluate-handwritten` sub-commands to an argparse sub-parsers object."""
     p = subparsers.add_parser("tag", help="tag documents: entity spans with offsets, as JSONL or CoNLL",
                               description="Tag a collection of documents; re-running the same command resumes.")
     _common(p)
@@ -91,6 +91,14 @@ def register(subparsers) -> None:
                    help="replace only the tagged spans, not the other occurrences of their strings")
     p.add_argument("--seed", type=int, default=0, help="seed of the fake strategy (with each document's hash)")
     p.set_defaults(func=cmd_anonymize)
+
+    from fastner.apps.handwritten import add_arguments, cmd_evaluate_handwritten
+
+    p = subparsers.add_parser("evaluate-handwritten", help="score predict and anonymize on hand-written decisions",
+                              description="Span F1 of the model, and what `fastner anonymize` replaces and keeps, "
+                                          "on a hand-written annotated set (fastner.apps.handwritten).")
+    add_arguments(p)
+    p.set_defaults(func=cmd_evaluate_handwritten)
 
 
 def cmd_tag(args) -> int:

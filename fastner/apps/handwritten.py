@@ -232,3 +232,59 @@ def evaluate_handwritten(tagger, documents: Sequence[Document],
             "mentions_per_type": {label: sum(1 for g in gold if g[3] == label)
                                   for label in sorted({g[3] for g in gold})},
             "spans": scores, "anonymize": anonymize}
+
+
+# --- `fastner evaluate-handwritten` -------------------------------------------------------------------------
+
+def add_arguments(p) -> None:
+    p.add_argument("--data", default="tests/data/handwritten",
+                   help="the set: a directory of .ann files (or .txt + .json), with dev/ and heldout/ splits or not")
+    p.add_argument("--set", dest="split", choices=["dev", "heldout", "all"], default="dev",
+                   help="which split to score (default dev; all: every split together)")
+    p.add_argument("--model", help="model directory (default: the bundled model)")
+    p.add_argument("--json", help="also write the full measures (and the mentions left in clear) to this file")
+    p.add_argument("--threads", type=int, default=0, help="torch threads (default: torch's)")
+
+
+def format_summary(result: dict[str, Any]) -> str:
+    """A plain-text summary of `evaluate_handwritten`'s result."""
+
+    def pct(rate: float | None) -> str:
+        return "n/a" if rate is None else f"{100 * rate:.1f}%"
+
+    lines = [f"{result['documents']} documents, {result['mentions']} mentions", "span F1 of predict:"]
+    for label, s in result["spans"]["per_type"].items():
+        lines.append(f"  {label:<13} P {s['precision']:.3f}  R {s['recall']:.3f}  F1 {s['f1']:.3f}  ({s['support']})")
+    lines.append(f"  {'micro':<13} F1 {result['spans']['micro']['f1']:.3f}")
+    lines.append("fastner anonymize:")
+    for setting, r in result["anonymize"].items():
+        lines.append(f"  {setting:<28} PERS+ADDRESS replaced {pct(r['pers_address'])} "
+                     f"(PERS {pct(r['per_type']['PERS']['rate'])}, ADDRESS {pct(r['per_type']['ADDRESS']['rate'])}), "
+                     f"lawyers/judges kept {pct(r['kept'])}, other text unchanged {pct(r['other'])}, "
+                     f"birth dates replaced {pct(r['birth_dates'])}")
+    return "\n".join(lines)
+
+
+def cmd_evaluate_handwritten(args) -> int:
+    import sys
+
+    from fastner.apps.tag import ModelNotFound, load_model
+    from fastner.synth.labels import LABELS
+
+    try:
+        documents = load_set(args.data, args.split, LABELS)
+        tagger, model = load_model(args.model)
+    except (SetError, ModelNotFound, OSError, json.JSONDecodeError) as err:
+        print(f"fastner evaluate-handwritten: {err}", file=sys.stderr)
+        return 2
+    if args.threads:
+        import torch
+
+        torch.set_num_threads(args.threads)
+    result = evaluate_handwritten(tagger, documents)
+    print(f"model: {model}; set: {args.data} ({args.split})")
+    print(format_summary(result))
+    if args.json:
+        Path(args.json).write_text(json.dumps(result, indent=1, ensure_ascii=False), encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0

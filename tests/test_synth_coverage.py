@@ -1,0 +1,68 @@
+"""The generator's coverage additions: opt-in, exact offsets, partitioned, disjoint from the hand-written set."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from fastner.synth.coverage import NAMES, TEMPLATES, Coverage
+from fastner.synth.decisions import generate_documents
+from fastner.train.recipe import parse_coverage
+
+HANDWRITTEN = Path(__file__).parent / "data" / "handwritten"
+_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
+
+
+def test_no_coverage_gives_the_base_documents() -> None:
+    base = generate_documents(3, 0)
+    assert generate_documents(3, 0, coverage=Coverage()) == base
+    covered = generate_documents(3, 0, coverage=Coverage.full())
+    assert [d.text for d in covered] != [d.text for d in base]
+    assert generate_documents(3, 0, coverage=Coverage.full()) == covered  # deterministic
+
+
+@pytest.mark.parametrize("split", ["train", "test"])
+def test_coverage_adds_people_places_and_keeps_offsets(split: str) -> None:
+    docs = generate_documents(6, 1, split=split, coverage=Coverage.full())
+    base = generate_documents(6, 1, split=split)
+    for doc, plain in zip(docs, base, strict=True):
+        for e in doc.entities:
+            span = doc.text[e.start:e.end]
+            assert span and span == span.strip()
+        pers = [doc.text[e.start:e.end] for e in doc.entities if e.label == "PERS"]
+        assert len(set(pers)) > len({plain.text[e.start:e.end] for e in plain.entities if e.label == "PERS"})
+    single_words = [doc.text[e.start:e.end] for doc in docs for e in doc.entities
+                    if e.label == "PERS" and " " not in doc.text[e.start:e.end]]
+    assert single_words  # first names and surnames alone
+
+
+def test_test_split_draws_only_its_fifth() -> None:
+    from fastner.synth.coverage import pool
+
+    for items in (NAMES["surnames"], TEMPLATES["other_intro"]):
+        assert not set(pool(items, "test")) & set(pool(items, "train"))
+
+
+def test_coverage_names_leave_out_the_handwritten_set() -> None:
+    words = set()
+    for path in HANDWRITTEN.rglob("*.ann"):
+        words |= {w.casefold() for w in _WORD.findall(re.sub(r"</?[A-Z_]+>", "", path.read_text("utf-8")))}
+    particles = {"de", "des", "du", "van", "der", "la", "le", "saint", "sainte"}
+    for key in ("surnames", "male_first_names", "female_first_names"):
+        for name in NAMES[key]:
+            assert not [w for w in _WORD.findall(name) if len(w) > 2 and w.casefold() not in particles
+                        and w.casefold() in words], (key, name)
+    for town in NAMES["towns"]:
+        assert town.casefold() not in words
+
+
+def test_parse_coverage() -> None:
+    import argparse
+
+    assert parse_coverage("none") == Coverage() and parse_coverage("full") == Coverage.full()
+    assert parse_coverage("names=0.5,others=1") == Coverage(names=0.5, others=1.0)
+    for bad in ("nope=1", "names=x", "names=2"):
+        with pytest.raises(argparse.ArgumentTypeError):
+            parse_coverage(bad)
