@@ -118,3 +118,34 @@ def test_spacy_row_is_optional(monkeypatch) -> None:
     monkeypatch.setitem(__import__("sys").modules, "spacy", None)  # as if spaCy were not installed
     tags, note = spacy_tags(generate_documents(1, seed=0, split="test"))
     assert tags is None and "not installed" in note
+
+
+@pytest.mark.slow
+def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
+    """A tiny run of the recipe: JSON + markdown with the hand-written scores; `fastner report` renders the same
+    markdown from the JSON; `--report-only` and `--trials` reuse the run."""
+    from fastner.train.recipe import main as recipe
+
+    tiny = ["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--lm-docs", "1", "--lm-hidden", "8",
+            "--lm-embedding", "4", "--lm-epochs", "1", "--word-dim", "8", "--hidden", "8", "--epochs", "1",
+            "--no-spacy", "--no-progress", "--work", str(tmp_path / "work"), "--model-out", str(tmp_path / "model")]
+    report = tmp_path / "reports" / "accuracy-tiny.md"
+    assert recipe([*tiny, "--report", str(report)]) == 0
+    data = json.loads((tmp_path / "reports" / "data" / "accuracy-tiny.json").read_text())
+    assert data["kind"] == "accuracy" and data["generator"]["coverage"]["others"] == 1.0
+    assert set(data["handwritten"]["splits"]) == {"dev", "heldout"}
+    dev = data["handwritten"]["splits"]["dev"]
+    assert dev["documents"] >= 8 and 0.0 <= dev["anonymize"]["placeholder"]["pers_address"] <= 1.0
+    markdown = report.read_text()
+    assert "## On hand-written decisions" in markdown and "| PERS |" in markdown
+    out = tmp_path / "rendered"
+    assert run("report", tmp_path / "reports" / "data" / "accuracy-tiny.json", "--out", out) == 0
+    assert (out / "accuracy-tiny.md").read_text() == markdown
+    again = tmp_path / "again.md"
+    assert recipe([*tiny, "--report", str(again), "--report-only", "--trials", str(tmp_path / "work"),
+                   str(tmp_path / "model")]) == 0
+    trials = json.loads((tmp_path / "data" / "again.json").read_text())["trials"]
+    assert [t["train_wall_s"] is None for t in trials] == [False, True]  # a run, then a model directory
+    assert trials[0]["test_f1"] == trials[1]["test_f1"]  # the same model on the same test split
+    assert all(0.0 <= t["dev"]["replaced"] <= 1.0 for t in trials)
+    assert "## How the settings were chosen" in again.read_text()

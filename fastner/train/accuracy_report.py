@@ -34,6 +34,10 @@ def _pct(rate: float | None, counts: list[int] | None = None) -> str:
     return f"{100 * rate:.1f}%" + (f" ({counts[1]}/{counts[0]})" if counts else "")
 
 
+def _load(loadavg: list[float] | None) -> str:
+    return ", ".join(f"{x:.2f}" for x in loadavg) if loadavg else "not recorded"
+
+
 def _handwritten(hw: dict[str, Any]) -> list[str]:
     splits = [name for name in ("dev", "heldout") if name in hw["splits"]]
     sets = [hw["splits"][name] for name in splits]
@@ -99,10 +103,11 @@ def _trials(trials: list[dict[str, Any]]) -> list[str]:
     lines = [
         "## How the settings were chosen",
         "",
-        "Each row is one full run of this recipe with the settings shown (the command and its own summary are in "
-        "`build/`; the figures are copied into the JSON by `--trials`). Columns: F1 on the generator's "
-        "unseen-template test split, then on the hand-written `dev` half: span F1 and the share of PERS+ADDRESS "
-        "mentions that `fastner anonymize` replaces fully.",
+        "Each row is a full run of this recipe with the settings shown (its test F1 from its own run), or a "
+        "model directory (`model DIR`: e.g. the model bundled before, scored on this run's test split); every "
+        "model is scored on the hand-written `dev` half by the recipe (`--trials`). Columns: F1 on the "
+        "generator's unseen-template test split, then on the hand-written `dev` half: span F1 and the share of "
+        "PERS+ADDRESS mentions that `fastner anonymize` (default command) replaces fully.",
         "",
         "| run | settings | train wall | test PERS | test ADDRESS | test micro | dev PERS | dev ADDRESS "
         "| dev replaced |",
@@ -115,7 +120,8 @@ def _trials(trials: list[dict[str, Any]]) -> list[str]:
             cells += [f"{dev['PERS']:.3f}", f"{dev['ADDRESS']:.3f}", _pct(dev["replaced"])]
         else:
             cells += ["n/a"] * 3
-        lines.append(f"| {t['name']} | `{t['settings']}` | {t['train_wall_s'] / 60:.1f} min | "
+        wall = "n/a" if t["train_wall_s"] is None else f"{t['train_wall_s'] / 60:.1f} min"
+        lines.append(f"| {t['name']} | `{t['settings']}` | {wall} | "
                      + " | ".join(cells) + " |")
     return [*lines, ""]
 
@@ -147,7 +153,7 @@ def render(data: dict[str, Any]) -> str:
         f"{train['cpu_s'] / 60:.1f} min CPU (user + system), {train['device'].upper()}, torch threads "
         f"{env['torch_threads']}, Python {env['python']}, torch {env['torch']}; {env['cpu_model']}, "
         f"{env['cpu_count']} cores, AVX512-BF16: {'yes' if 'avx512_bf16' in flags else 'no'}; load average "
-        f"{', '.join(f'{x:.2f}' for x in env['loadavg'])} at the start. Stages: "
+        f"{_load(env.get('loadavg'))} at the start of training. Stages: "
         + ", ".join(f"{k} {v:.0f}s" for k, v in train["stages_s"].items()) + ".",
         "",
         "## fastner (bundled model) on the generator's test split",

@@ -45,8 +45,12 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
                    help="the markdown report; its JSON goes to DIR/data/STEM.json beside it")
     p.add_argument("--handwritten", default="tests/data/handwritten",
                    help="hand-written set scored next to the test split ('' to skip)")
-    p.add_argument("--trials", nargs="*", default=[], metavar="WORK",
-                   help="work directories of earlier runs of this recipe, summarized in the report")
+    p.add_argument("--report-only", action="store_true",
+                   help="no training: evaluate the model of the run in --work (its summary.json) and write the "
+                        "report (give the same generator options)")
+    p.add_argument("--trials", nargs="*", default=[], metavar="DIR",
+                   help="work directories of earlier runs of this recipe, or model directories (scored on this "
+                        "run's test split), summarized in the report")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train-docs", type=int, default=100)
     p.add_argument("--dev-docs", type=int, default=10)
@@ -135,20 +139,31 @@ def _restrict(tags: list[list[str]], types: set[str]) -> list[list[str]]:
 
 
 def run_recipe(args) -> int:
+    """Train (unless `--report-only`), then evaluate and write the report."""
     import torch
-
-    from fastner.perf.setup import environment
-    from fastner.synth.decisions import generate_documents
-    from fastner.synth.variants import Variants
-    from fastner.tagger import SequenceTagger
-    from fastner.train.conll import read_conll, write_split
-    from fastner.train.lm import char_dictionary, read_text, save_char_lm, train_char_lm
-    from fastner.train.metrics import span_scores
-    from fastner.train.trainer import predict_tags, train_tagger
 
     if args.threads:
         torch.set_num_threads(args.threads)
     command = getattr(args, "command_line", None) or "fastner " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    work = Path(args.work)
+    if not args.report_only:
+        train_model(args, command)
+    summary_path = next((p for p in (work / "train-summary.json", work / "summary.json") if p.is_file()), None)
+    if summary_path is None:
+        raise SystemExit(f"{work}: no summary of a training run (run the recipe without --report-only)")
+    return write_report(args, command, json.loads(summary_path.read_text(encoding="utf-8")))
+
+
+def train_model(args, command: str) -> dict:
+    """Steps 1-3 and the saved model; returns the run's summary (also written to WORK/summary.json)."""
+    import torch
+
+    from fastner.synth.decisions import generate_documents
+    from fastner.synth.variants import Variants
+    from fastner.train.conll import read_conll, write_split
+    from fastner.train.lm import char_dictionary, read_text, save_char_lm, train_char_lm
+    from fastner.train.trainer import train_tagger
+
     work = Path(args.work)
     data = work / "corpus"
     begin, cpu_begin = time.perf_counter(), _cpu_seconds()
@@ -191,60 +206,83 @@ def run_recipe(args) -> int:
     config = replace(RECIPE, **{name: getattr(args, name) for name in RECIPE_FIELDS}, seed=args.seed,
                      forward_lm=str(work / "lms" / "forward"), backward_lm=str(work / "lms" / "backward"))
     result = train_tagger(train, dev, work / "tagger", config, progress=not args.no_progress)
-    t = stage("tagger", t)
-    train_wall, train_cpu = time.perf_counter() - begin, _cpu_seconds() - cpu_begin
-
-    # 4. the model, evaluated through the inference path
+    stage("tagger", t)
     model_out = Path(args.model_out)
     if model_out.exists():
         shutil.rmtree(model_out)
     result.tagger.save(model_out)
+    recipe = {k: (asdict(v) if k == "coverage" else v) for k, v in vars(args).items() if k != "func"}
+    summary = {"command": command, "model": str(model_out), "stages_s": stages,
+               "train_wall_s": time.perf_counter() - begin, "train_cpu_s": _cpu_seconds() - cpu_begin,
+               "threads": torch.get_num_threads(), "torch": torch.__version__, "loadavg": list(load_at_start),
+               "recipe": recipe, "train_config": asdict(config), "lm_history": lm_history,
+               "history": result.history, "best_dev_f1": result.best_dev_f1}
+    (work / "summary.json").unlink(missing_ok=True)  # written last, by `write_report`: the run is finished
+    (work / "train-summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
+    return summary
+
+
+def write_report(args, command: str, summary: dict) -> int:
+    """Steps 4-6 for the run of `summary`: its model evaluated through the inference path on the test split
+    (regenerated from the same options), spaCy, the hand-written set, `--trials`; the JSON and markdown."""
+    import torch
+
+    from fastner.perf.setup import environment
+    from fastner.reports import write_json_and_markdown
+    from fastner.synth.decisions import generate_documents
+    from fastner.synth.variants import Variants
+    from fastner.tagger import SequenceTagger
+    from fastner.train.accuracy_report import render
+    from fastner.train.conll import read_conll
+    from fastner.train.metrics import span_scores
+    from fastner.train.trainer import predict_tags
+
+    work = Path(args.work)
+    model_out = Path(summary["model"])
     tagger = SequenceTagger.load(model_out)
-    test = read_conll(data / "test.conll")
+    test = read_conll(work / "corpus" / "test.conll")
     gold = [s.tags for s in test]
     t_eval = time.perf_counter()
     predicted = predict_tags(tagger, [s.tokens for s in test])
     eval_seconds = time.perf_counter() - t_eval
     scores = span_scores(gold, predicted)
-    t = stage("evaluate", t)
-
-    # 5. spaCy
-    spacy_result, spacy_note = (None, "skipped (--no-spacy)") if args.no_spacy else spacy_tags(docs["test"])
-    t = stage("spaCy reference", t)
-
-    # 6. hand-written decisions, earlier trials, report
+    if args.no_spacy:
+        spacy_result, spacy_note = None, "skipped (--no-spacy)"
+    else:
+        test_docs = generate_documents(args.test_docs, args.seed, split="test",
+                                       variants=Variants(*([args.variants] * 6)), coverage=args.coverage)
+        spacy_result, spacy_note = spacy_tags(test_docs)
     handwritten = evaluate_sets(tagger, args.handwritten, scores) if args.handwritten else None
-    t = stage("hand-written", t)
-    size = sum(f.stat().st_size for f in model_out.iterdir())
-    summary = {"command": command, "model": str(model_out), "stages_s": stages, "train_wall_s": train_wall,
-               "train_cpu_s": train_cpu, "threads": torch.get_num_threads(), "torch": torch.__version__,
-               "recipe": {k: v for k, v in vars(args).items() if k != "func"}, "train_config": asdict(config),
-               "lm_history": lm_history, "history": result.history, "best_dev_f1": result.best_dev_f1,
-               "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "micro": scores["micro"],
-                        "macro": scores["macro"], "per_type": scores["per_type"]}}
     (work / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
-    (work / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
+    summary = {**summary, "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "micro": scores["micro"],
+                                   "macro": scores["macro"], "per_type": scores["per_type"]}}
+    config = summary["train_config"]
+    training_command = summary["command"]
     data = {
-        "kind": "accuracy", "stem": Path(args.report).stem, "command": command,
-        "environment": {**environment(torch.device("cpu")), "loadavg": list(load_at_start)},
+        "kind": "accuracy", "stem": Path(args.report).stem,
+        "command": training_command if training_command == command else f"{training_command}\n{command}",
+        "environment": {**environment(torch.device("cpu")), "torch_threads": summary["threads"],
+                        "loadavg": summary.get("loadavg")},
         "generator": {"seed": args.seed, "variants": args.variants, "coverage": asdict(args.coverage),
                       "train_docs": args.train_docs, "dev_docs": args.dev_docs, "test_docs": args.test_docs},
-        "training": {"wall_s": train_wall, "cpu_s": train_cpu, "stages_s": stages, "device": config.device,
-                     "config": asdict(config), "best_dev_f1": result.best_dev_f1, "history": result.history},
-        "lms": {"hidden": args.lm_hidden, "epochs": args.lm_epochs, "docs": args.lm_docs, "history": lm_history},
+        "training": {"wall_s": summary["train_wall_s"], "cpu_s": summary["train_cpu_s"],
+                     "stages_s": summary["stages_s"], "device": config["device"], "config": config,
+                     "best_dev_f1": summary["best_dev_f1"], "history": summary["history"]},
+        "lms": {"hidden": args.lm_hidden, "epochs": args.lm_epochs, "docs": args.lm_docs,
+                "history": summary["lm_history"]},
         "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "predict_s": eval_seconds, "scores": scores},
         "spacy": spacy_rows(gold, predicted, spacy_result, spacy_note),
-        "model": {"name": model_out.name, "bytes": size, "tags": list(result.tagger.tag_types)},
+        "model": {"name": model_out.name, "bytes": sum(f.stat().st_size for f in model_out.iterdir()),
+                  "tags": list(tagger.tag_types)},
         "handwritten": handwritten,
-        "trials": [trial(Path(w), args.handwritten) for w in args.trials],
+        "trials": [trial(Path(w), args.handwritten, [s.tokens for s in test], gold) for w in args.trials],
     }
-    from fastner.reports import write_json_and_markdown
-    from fastner.train.accuracy_report import render
-
     report = Path(args.report)
-    paths = write_json_and_markdown(data, render(data), report.parent, report.stem)
-    print(render(data))
-    print(f"wrote {', '.join(map(str, paths))} and {model_out}")
+    markdown = render(data)
+    paths = write_json_and_markdown(data, markdown, report.parent, report.stem)
+    (work / "summary.json").write_text(json.dumps(summary, indent=1, default=str), encoding="utf-8")
+    print(markdown)
+    print(f"wrote {', '.join(map(str, paths))}")
     return 0
 
 
@@ -284,28 +322,43 @@ def evaluate_sets(tagger, path: str, scores: dict | None = None) -> dict | None:
     return {"path": str(path), "splits": splits, "generator_f1": generator}
 
 
-def trial(work: Path, handwritten: str) -> dict:
-    """One earlier run of the recipe (its `work` directory): settings, test F1, and its model scored on the
-    hand-written `dev` half now."""
+def trial(path: Path, handwritten: str, test_sentences=None, gold=None) -> dict:
+    """One earlier run of the recipe (its work directory: settings, training time, test F1 from its own
+    scores.json), or a model directory (test F1 on this run's test split: `test_sentences`, `gold`); either
+    way its model is scored on the hand-written `dev` half now."""
     from fastner.apps.handwritten import evaluate_handwritten, load_set
     from fastner.tagger import SequenceTagger
+    from fastner.train.metrics import span_scores
+    from fastner.train.trainer import predict_tags
 
-    summary = json.loads((work / "summary.json").read_text(encoding="utf-8"))
-    recipe = summary["recipe"]
-    settings = " ".join(f"--{k.replace('_', '-')} {recipe[k]}" for k in ("coverage", "variants", "train_docs",
-                                                                           "epochs", "word_vectors")
-                        if k in recipe and recipe[k] not in (None, ""))
-    test = {k: v["f1"] for k, v in summary["test"]["per_type"].items()}
-    test["micro"] = summary["test"]["micro"]["f1"]
-    out = {"name": work.name, "settings": settings, "train_wall_s": summary["train_wall_s"], "test_f1": test,
-           "dev": None}
+    if (path / "config.json").is_file():
+        model = SequenceTagger.load(path)
+        scores = span_scores(gold, predict_tags(model, test_sentences))
+        settings, wall = f"model {path}", None
+    else:
+        summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
+        recipe = summary["recipe"]
+        settings = " ".join(f"--{k.replace('_', '-')} {_setting(recipe[k])}"
+                            for k in ("coverage", "variants", "train_docs", "epochs", "word_vectors")
+                            if k in recipe and recipe[k] not in (None, ""))
+        scores = json.loads((path / "scores.json").read_text(encoding="utf-8"))
+        model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
+    test = {k: v["f1"] for k, v in scores["per_type"].items()}
+    test["micro"] = scores["micro"]["f1"]
+    out = {"name": path.name, "settings": settings, "train_wall_s": wall, "test_f1": test, "dev": None}
     if handwritten and (Path(handwritten) / "dev").is_dir():
-        r = evaluate_handwritten(SequenceTagger.load(summary["model"]), load_set(handwritten, "dev"),
-                                 strategies=("placeholder",))
+        r = evaluate_handwritten(model, load_set(handwritten, "dev"), strategies=("placeholder",))
         per_type = r["spans"]["per_type"]
         out["dev"] = {"PERS": per_type.get("PERS", _empty())["f1"], "ADDRESS": per_type.get("ADDRESS", _empty())["f1"],
                       "replaced": r["anonymize"]["placeholder"]["pers_address"]}
     return out
+
+
+def _setting(value) -> str:
+    """A recipe option as given on the command line (a Coverage as its non-zero NAME=RATE list)."""
+    if isinstance(value, dict):
+        return ",".join(f"{k}={v:g}" for k, v in value.items() if v) or "none"
+    return str(value)
 
 
 def _empty() -> dict:
