@@ -121,7 +121,8 @@ def _trials(trials: list[dict[str, Any]]) -> list[str]:
         else:
             cells += ["n/a"] * 3
         wall = "n/a" if t["train_wall_s"] is None else f"{t['train_wall_s'] / 60:.1f} min"
-        lines.append(f"| {t['name']} | `{t['settings']}` | {wall} | "
+        note = f" {t['note']}" if t.get("note") else ""
+        lines.append(f"| {t['name']} | `{t['settings']}`{note} | {wall} | "
                      + " | ".join(cells) + " |")
     return [*lines, ""]
 

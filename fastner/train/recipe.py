@@ -50,7 +50,7 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
                         "report (give the same generator options)")
     p.add_argument("--trials", nargs="*", default=[], metavar="DIR",
                    help="work directories of earlier runs of this recipe, or model directories (scored on this "
-                        "run's test split), summarized in the report")
+                        "run's test split), summarized in the report; DIR::NOTE adds a note on what the run changed")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train-docs", type=int, default=100)
     p.add_argument("--dev-docs", type=int, default=10)
@@ -275,7 +275,8 @@ def write_report(args, command: str, summary: dict) -> int:
         "model": {"name": model_out.name, "bytes": sum(f.stat().st_size for f in model_out.iterdir()),
                   "tags": list(tagger.tag_types)},
         "handwritten": handwritten,
-        "trials": [trial(Path(w), args.handwritten, [s.tokens for s in test], gold) for w in args.trials],
+        "trials": [trial(Path(path), args.handwritten, [s.tokens for s in test], gold, note)
+                   for path, _, note in (w.partition("::") for w in args.trials)],
     }
     report = Path(args.report)
     markdown = render(data)
@@ -322,7 +323,7 @@ def evaluate_sets(tagger, path: str, scores: dict | None = None) -> dict | None:
     return {"path": str(path), "splits": splits, "generator_f1": generator}
 
 
-def trial(path: Path, handwritten: str, test_sentences=None, gold=None) -> dict:
+def trial(path: Path, handwritten: str, test_sentences=None, gold=None, note: str = "") -> dict:
     """One earlier run of the recipe (its work directory: settings, training time, test F1 from its own
     scores.json), or a model directory (test F1 on this run's test split: `test_sentences`, `gold`); either
     way its model is scored on the hand-written `dev` half now."""
@@ -345,7 +346,8 @@ def trial(path: Path, handwritten: str, test_sentences=None, gold=None) -> dict:
         model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
     test = {k: v["f1"] for k, v in scores["per_type"].items()}
     test["micro"] = scores["micro"]["f1"]
-    out = {"name": path.name, "settings": settings, "train_wall_s": wall, "test_f1": test, "dev": None}
+    out = {"name": path.name, "settings": settings, "note": note, "train_wall_s": wall, "test_f1": test,
+           "dev": None}
     if handwritten and (Path(handwritten) / "dev").is_dir():
         r = evaluate_handwritten(model, load_set(handwritten, "dev"), strategies=("placeholder",))
         per_type = r["spans"]["per_type"]
