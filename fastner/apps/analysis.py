@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 from fastner.synth import labels
-from fastner.text import normalized_text
+from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
 PERSON_LABELS = frozenset(labels.PERSON_LABELS) | {"PER", "PERSON"}  # the bundled model's, and other models'
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
@@ -24,8 +24,11 @@ _BIRTH_BEFORE = re.compile(
 _LETTER = re.compile(r"[^\W\d_]")
 # after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans": a capitalized place name,
 # hyphenated words kept together, an optional "(department or country)" after it
+# (decomposed accents and invisible format characters inside words, as the tagger reads them)
+_INSIDE = f"[\\w'’{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]"
 _BIRTHPLACE_AFTER = re.compile(
-    r"\s*,?\s+(?:à|a)\s+((?:(?:Le|La|Les|L['’])\s?)?[^\W\d_][\w'’]*(?:-[\w'’]+)*(?:\s+\([^()\n]{1,40}\))?)")
+    f"\\s*,?\\s+(?:à|a\u0300)\\s+((?:(?:Le|La|Les|L['’])\\s?)?[^\\W\\d_]{_INSIDE}*(?:-{_INSIDE}+)*"
+    "(?:\\s+\\([^()\\n]{1,40}\\))?)")
 
 
 def is_person(label: str) -> bool:
@@ -47,8 +50,10 @@ def n_letters(text: str) -> int:
 
 
 def is_birth_date(before: str) -> bool:
-    """Whether the text just before a date (same sentence) introduces a birth date ("née le", "né(e) le")."""
-    return _BIRTH_BEFORE.search(before[-40:]) is not None
+    """Whether the text just before a date (same sentence) introduces a birth date ("née le", "né(e) le"),
+    read as the tagger reads it (NFC, no invisible format characters)."""
+    tail = before[-40:]
+    return _BIRTH_BEFORE.search(tail if tail.isascii() else normalized_text(tail)) is not None
 
 
 def birthplace_after(text: str, date_end: int) -> tuple[int, int] | None:
