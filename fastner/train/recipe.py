@@ -65,7 +65,9 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lm-epochs", type=int, default=2)
     add_arguments(p, TrainConfig, only=RECIPE_FIELDS, defaults=RECIPE)
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy reference row")
-    p.add_argument("--threads", type=int, default=2)
+    p.add_argument("--threads", type=int, default=1,
+                   help="torch threads (default 1, as the bundled model was trained: float sums depend on the "
+                        "thread count, so the same count gives the same model file)")
     p.add_argument("--no-progress", action="store_true")
 
 
