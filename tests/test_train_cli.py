@@ -120,10 +120,10 @@ def test_spacy_row_is_optional(monkeypatch) -> None:
     assert tags is None and "not installed" in note
 
 
-@pytest.mark.slow
 def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
     """A tiny run of the recipe: JSON + markdown with the hand-written scores; `fastner report` renders the same
     markdown from the JSON; `--report-only` and `--trials` reuse the run."""
+    from fastner.cli import main as fastner
     from fastner.train.recipe import main as recipe
 
     tiny = ["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--lm-docs", "1", "--lm-hidden", "8",
@@ -139,7 +139,7 @@ def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
     markdown = report.read_text()
     assert "## On hand-written decisions" in markdown and "| PERS |" in markdown
     out = tmp_path / "rendered"
-    assert run("report", tmp_path / "reports" / "data" / "accuracy-tiny.json", "--out", out) == 0
+    assert fastner(["report", str(tmp_path / "reports" / "data" / "accuracy-tiny.json"), "--out", str(out)]) == 0
     assert (out / "accuracy-tiny.md").read_text() == markdown
     again = tmp_path / "again.md"
     assert recipe([*tiny, "--report", str(again), "--report-only", "--trials", str(tmp_path / "work"),
