@@ -37,14 +37,6 @@ REPO = Path(__file__).resolve().parents[1]
 LEXICON = {"Jean Dupont": "PERS", "Brigitte Simon": "PERS", "Lyon": "ADDRESS"}
 
 
-@pytest.fixture(autouse=True)
-def _slow_only_when_asked(request) -> None:
-    """`@pytest.mark.slow` tests run only with `-m slow` (or FASTNER_SLOW=1)."""
-    if request.node.get_closest_marker("slow") and "slow" not in (request.config.getoption("markexpr") or "") \
-            and not os.environ.get("FASTNER_SLOW"):
-        pytest.skip("slow: run with -m slow")
-
-
 def test_the_core_never_imports_ray() -> None:
     code = ("import sys, fastner, fastner.cli, fastner.apps.cli, fastner.apps.pipeline, fastner.apps.distributed, "
             "fastner.apps.scale_ray; sys.exit('ray' in sys.modules)")
