@@ -5,10 +5,8 @@ from __future__ import annotations
 import io
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -22,6 +20,7 @@ from fastner.apps.tag_overhead import measure_tag_overhead
 from fastner.cli import main
 from fastner.synth.decisions import generate_documents
 from fastner.synth.labels import LABELS
+from tests.kill import kill_midway
 from tests.stub import LexiconTagger
 
 REPO = Path(__file__).resolve().parents[1]
@@ -209,16 +208,7 @@ def test_killed_run_resumes_without_loss(model_dir: Path, tmp_path: Path) -> Non
                str(model_dir), "--quiet", "--html", "--chunk-sentences", "4"]
     env = {**os.environ, "OMP_NUM_THREADS": "1"}
     manifest = out / STATE_DIR / "manifest.jsonl"
-    proc = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists() and manifest.read_text().count('"key"') >= 10:
-            break
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    kill_midway(command, manifest, 10, '"key"', 120, env=env)
     done_before = manifest.read_text().count('"key"')  # finished documents (not the "pending" lines)
     assert 10 <= done_before < 150
     for path in out.glob("*.jsonl"):  # whatever is in place is complete

@@ -16,7 +16,6 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 import pytest
@@ -31,6 +30,7 @@ from fastner.apps.tag import load_model
 from fastner.cli import main
 from fastner.synth.decisions import generate_documents
 from fastner.synth.labels import LABELS
+from tests.kill import kill_midway
 from tests.stub import LexiconTagger
 
 REPO = Path(__file__).resolve().parents[1]
@@ -189,16 +189,7 @@ def test_killed_driver_resumes(ray_address, model_dir: Path, tmp_path: Path) -> 
     command = [sys.executable, "-m", "fastner.cli", "tag", str(inputs), "--out", str(out), "--model",
                str(model_dir), "--quiet", "--engine", "ray", "--address", ray_address, "--workers", "2"]
     manifest = out / STATE_DIR / "manifest.jsonl"
-    proc = subprocess.Popen(command, cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        if manifest.exists() and manifest.read_text().count("\n") >= 10:
-            break
-        time.sleep(0.01)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
-    proc.stderr.close()
-    assert proc.returncode == -signal.SIGKILL, "the run finished before it could be killed"
+    kill_midway(command, manifest, 10, "\n", 180, cwd=REPO)
     done_before = len(manifest_ids(out))
     assert 5 <= done_before < 120
     resumed = subprocess.run(command, cwd=REPO, capture_output=True, timeout=300)

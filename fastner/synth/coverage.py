@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from fastner.synth.lists import JOBS, MONTHS, SLOT, STREET_NAMES, STREET_TYPES
-from fastner.synth.variants import TITLE, Part
+from fastner.synth.variants import TITLE, Part, check_rates
 
 Person = tuple[str, str, bool]  # (first name, surname, female)
 
@@ -53,10 +53,7 @@ class Coverage:
     others: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            rate = getattr(self, f.name)
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError(f"Coverage.{f.name} must be a rate in [0, 1], got {rate!r}")
+        check_rates(self)
 
     @classmethod
     def full(cls) -> Coverage:

@@ -21,6 +21,14 @@ _MERGEABLE_SPACE = re.compile(r"(?<=\w) (?=\w)")
 _TYPO_WORD = re.compile(r"[^\W\d_]{4,}")
 
 
+def check_rates(rates) -> None:
+    """ValueError unless every field of the dataclass `rates` is a rate in [0, 1]."""
+    for f in fields(rates):
+        rate = getattr(rates, f.name)
+        if not 0.0 <= rate <= 1.0:
+            raise ValueError(f"{type(rates).__name__}.{f.name} must be a rate in [0, 1], got {rate!r}")
+
+
 @dataclass(frozen=True)
 class Variants:
     """Rates (0..1) of the harder surface forms mixed into generated documents.
@@ -42,10 +50,7 @@ class Variants:
     typos: float = 0.0
 
     def __post_init__(self) -> None:
-        for f in fields(self):
-            rate = getattr(self, f.name)
-            if not 0.0 <= rate <= 1.0:
-                raise ValueError(f"Variants.{f.name} must be a rate in [0, 1], got {rate!r}")
+        check_rates(self)
 
 
 def apply_variants(parts: list[Part], variants: Variants, vrng: random.Random) -> list[Part]:
