@@ -213,3 +213,29 @@ def test_a_lawyer_sharing_a_first_name_keeps_it() -> None:
     spans = spans_of(text, [("Pierre Durand", "PERS"), ("Pierre Lefort", "LAWYER")])
     out = anonymize_spans(text, spans, strategy="numbered").text
     assert out == "M. [PERS 1] assigne. Me Pierre Lefort plaide. [PERS 1] et [PERS 1] répondent."
+
+
+def test_a_judge_or_lawyer_never_named_in_that_role_is_replaced() -> None:
+    text = ("COMPOSITION : Mme Anne Roux, présidente ; greffier : Paul Ney. Mme Laetitia Garcia, éducatrice, "
+            "décrit l'enfant. M. Kevin Pujol, père de l'enfant, est absent. Me Léo Vidal plaide ; Léo Vidal "
+            "et Rémi Caron, voisin, signent. Anne Roux. Paul Ney.")
+    spans = spans_of(text, [("Anne Roux", "JUDGE_CLERK"), ("Paul Ney", "JUDGE_CLERK"),
+                            ("Laetitia Garcia", "JUDGE_CLERK"), ("Kevin Pujol", "JUDGE_CLERK"), ("Léo Vidal", "LAWYER"),
+                            ("Rémi Caron", "LAWYER")])
+    spans += spans_of(text, [("Léo Vidal", "LAWYER"), ("Anne Roux", "JUDGE_CLERK"), ("Paul Ney", "JUDGE_CLERK")], 1)
+    out = anonymize_spans(text, sorted(spans), strategy="numbered")
+    assert out.text == ("COMPOSITION : Mme Anne Roux, présidente ; greffier : Paul Ney. Mme [PERS 1], éducatrice, "
+                        "décrit l'enfant. M. [PERS 2], père de l'enfant, est absent. Me Léo Vidal plaide ; Léo Vidal "
+                        "et [PERS 3], voisin, signent. Anne Roux. Paul Ney.")
+    # without the consistency pass the model's tags decide
+    assert anonymize_spans(text, sorted(spans), strategy="numbered", consistency=False).text == text
+
+
+def test_addresses_are_made_whole() -> None:
+    text = "Né à Béziers (34), il demeure lieu-dit Kerhuel, 29120 Combrit, puis à Lyon (M. Ney)."
+    spans = spans_of(text, [("Béziers", "ADDRESS"), ("Kerhuel, 29120 Combrit", "ADDRESS"), ("Lyon", "ADDRESS"),
+                            ("Ney", "PERS")])
+    out = anonymize_spans(text, spans).text
+    assert out == "Né à [ADDRESS], il demeure [ADDRESS], puis à [ADDRESS] (M. [PERS])."
+    assert [m.end - m.start for m in anonymize_spans(text, spans).marks][:2] == [len("Béziers (34)"),
+                                                                                len("lieu-dit Kerhuel, 29120 Combrit")]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -66,3 +67,28 @@ def test_parse_coverage() -> None:
     for bad in ("nope=1", "names=x", "names=2"):
         with pytest.raises(argparse.ArgumentTypeError):
             parse_coverage(bad)
+
+
+def test_parse_coverage_from_the_recipe_rates() -> None:
+    assert parse_coverage("full,real_names=0.5") == replace(Coverage.full(), real_names=0.5)
+    assert parse_coverage("none,names=1") == Coverage(names=1.0)
+
+
+def test_real_names_are_partitioned_latin_and_optional(monkeypatch) -> None:
+    pytest.importorskip("faker")
+    from fastner.synth import real_names
+
+    train, test = real_names.pools("train"), real_names.pools("test")
+    for locale, lists in train.items():
+        for key, names in lists.items():
+            assert not set(names) & set(test[locale].get(key, ()))
+            assert all(all(ord(c) < 0x250 for c in name) for name in names)
+    docs = generate_documents(4, 0, coverage=replace(Coverage.full(), real_names=1.0))
+    real = {n for lists in train.values() for names in lists.values() for n in names}
+    pers = [d.text[e.start:e.end] for d in docs for e in d.entities if e.label in ("PERS", "JUDGE_CLERK")]
+    assert sum(any(part in real for part in p.split()) for p in pers) > len(pers) // 2
+    real_names._locale_lists.cache_clear()
+    monkeypatch.setitem(__import__("sys").modules, "faker.providers.person.fr_FR", None)
+    with pytest.raises(real_names.MissingKnowledge, match="fastner\\[names\\]"):
+        real_names.pools("train")
+    real_names._locale_lists.cache_clear()

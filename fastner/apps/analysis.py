@@ -19,6 +19,18 @@ from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
 PERSON_LABELS = frozenset(labels.PERSON_LABELS) | {"PER", "PERSON"}  # the bundled model's, and other models'
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
+ROLE = 2  # span flag: a judge's or a lawyer's mention next to a word naming that role ("présidente", "Me")
+# the words that show a mention's role, by the label that claims it (`role_flag`), in any case
+_ROLE_WORDS = {
+    "JUDGE_CLERK": re.compile(
+        r"\b(?:(?:vice-)?pr[ée]sidente?s?|conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
+        r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s? g[ée]n[ée]rale?s?|"
+        r"minist[èe]re public|composition)\b", re.IGNORECASE),
+    "LAWYER": re.compile(r"(?:\bMe\b|\bma[iî]tre\b|\bavocate?s?\b|\bbarreau\b)", re.IGNORECASE),
+}
+ROLE_LABELS = frozenset(_ROLE_WORDS)
+# where a mention's clause ends: ; ! ? a blank line, or a full stop that does not end a title ("M. X")
+_CLAUSE_END = re.compile(r"[;!?]|\n\s*\n|(?<!\bM)(?<!\bMM)(?<!\bMe)(?<!\bMme)(?<!\bMlle)(?<!\bDr)\.(?=\s)")
 _BIRTH_BEFORE = re.compile(
     r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
@@ -54,6 +66,23 @@ def is_birth_date(before: str) -> bool:
     read as the tagger reads it (NFC, no invisible format characters)."""
     tail = before[-40:]
     return _BIRTH_BEFORE.search(tail if tail.isascii() else normalized_text(tail)) is not None
+
+
+def role_flag(label: str, text: str, start: int, end: int) -> int:
+    """ROLE when the mention `text[start:end]` of a role label (JUDGE_CLERK, LAWYER) has a word of its role in
+    its own clause ("Madame X, présidente", "Greffier : X", "Me X"): up to 60 characters before and 40 after,
+    stopping at a sentence end, a semicolon or a blank line; 0 otherwise and for other labels."""
+    words = _ROLE_WORDS.get(label)
+    if words is None:
+        return 0
+    before, after = text[max(0, start - 60):start], text[end:end + 40]
+    ends = list(_CLAUSE_END.finditer(before))
+    if ends:
+        before = before[ends[-1].end():]
+    stop = _CLAUSE_END.search(after)
+    if stop is not None:
+        after = after[:stop.start()]
+    return ROLE if words.search(normalized_text(f"{before} {after}")) else 0
 
 
 def birthplace_after(text: str, date_end: int) -> tuple[int, int] | None:
@@ -104,6 +133,20 @@ class EntityTable:
         if spellings is not None and len(spellings) < 8:
             spellings.add(" ".join(text.split()))
         return idx
+
+    def relabel(self, idx: int, label: str) -> int | None:
+        """Give entity `idx` the label `label`; if an entity of that label and string exists, leave `idx` as it
+        is and return that entity instead."""
+        key = normalize(self.text[idx])
+        same = self.index.get((label, key))
+        if same is not None:
+            return same
+        del self.index[(self.label[idx], key)]
+        self.index[(label, key)] = idx
+        self.label[idx] = label
+        if self.spellings[idx] is None and is_person(label):
+            self.spellings[idx] = set()
+        return None
 
     def __len__(self) -> int:
         return len(self.label)

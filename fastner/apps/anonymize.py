@@ -40,12 +40,15 @@ from dataclasses import dataclass, field
 
 from fastner.apps.analysis import (
     BIRTH,
+    ROLE,
+    ROLE_LABELS,
     EntityTable,
     SpanStore,
     birthplace_after,
     is_birth_date,
     is_person,
     n_letters,
+    role_flag,
 )
 from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
@@ -432,6 +435,20 @@ class Piece:
         return self.offset + len(self.text)
 
 
+def demote_roleless(table: EntityTable, replaced: Collection[str], person: str) -> dict[int, int]:
+    """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions
+    stands next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court,
+    lawyers after "Me"; a party, a child or a social worker that the model mistook for one must not stay in
+    clear. Returns {entity: the `person` entity of the same string} where one exists (replaced as that one)."""
+    merged = {}
+    for e in range(len(table)):
+        if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE:
+            same = table.relabel(e, person)
+            if same is not None:
+                merged[e] = same
+    return merged
+
+
 class Rewriter:
     """Turns a document's pieces and its tagged spans into pieces with marks, in one streamed pass.
 
@@ -451,6 +468,8 @@ class Rewriter:
             self.replaced |= DATE_LABELS  # the convention replaces a person's birth date (and only that date)
         self.consistency = consistency
         self.all_spans = all_spans
+        person = next((label for label in sorted(self.replaced) if is_person(label)), None)
+        demoted = demote_roleless(table, self.replaced, person) if consistency and person is not None else {}
         probe = Replacer(strategy)
         self._entity_replaced = [table.label[e] in self.replaced and probe.replaces(table.label[e], table.flags[e])
                                  for e in range(len(table))]
@@ -470,6 +489,7 @@ class Rewriter:
                 target = None if self._entity_replaced[e] else replaced_by_text.get(table.text[e].casefold())
                 if target is not None and table.count[target] >= table.count[e]:  # the majority, ties: replace
                     self.override[e] = target
+            self.override.update(demoted)
         self._next = 0  # first span that may overlap the current piece
 
     def entity_replaced(self, entity: int) -> bool:
@@ -590,21 +610,51 @@ class Anonymized:
     found: list[Mark]  # strings found again outside tagged spans (replaced or not)
 
 
+_AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
+_BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
+
+
+def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
+    "(département or country)" right after it and a "lieu-dit" right before it taken in."""
+    out: list[tuple[int, int, str, float]] = []
+    for k, (start, end, label, score) in enumerate(spans):
+        if label in ADDRESS_LABELS:
+            limit = out[-1][1] if out else 0
+            before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
+            if before:
+                start = before.start()
+            after = _AFTER_ADDRESS.match(text, end)
+            if after and (k + 1 == len(spans) or spans[k + 1][0] >= after.end()):
+                end = after.end()
+        out.append((start, end, label, score))
+    return out
+
+
+def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
+                pseudonymize: bool = True) -> None:
+    """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
+    `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: addresses made
+    whole (`complete_addresses`), and the place of birth after a birth date added as an address, tagged or not."""
+    if pseudonymize:
+        spans = complete_addresses(text, spans)
+    for k, (start, end, label, score) in enumerate(spans):
+        flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
+        flags |= role_flag(label, text, start, end)
+        store.add(offset + start, offset + end, label, score, text[start:end], flags)
+        place = birthplace_after(text, end) if flags & BIRTH and pseudonymize else None
+        if place is not None and (k + 1 == len(spans) or spans[k + 1][0] >= place[1]):
+            store.add(offset + place[0], offset + place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
+
+
 def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]]) -> SpanStore:
     """A SpanStore from `(start, end, label, score)` spans of `text` (sorted, overlapping ones dropped)."""
+    kept: list[tuple[int, int, str, float]] = []
+    for start, end, label, score in sorted(spans):
+        if 0 <= start < end <= len(text) and (not kept or start >= kept[-1][1]):
+            kept.append((start, end, label, score))
     store = SpanStore()
-    last_end = -1
-    spans = sorted(spans)
-    for k, (start, end, label, score) in enumerate(spans):
-        if start < last_end or not 0 <= start < end <= len(text):
-            continue
-        flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
-        store.add(start, end, label, score, text[start:end], flags)
-        last_end = end
-        place = birthplace_after(text, end) if flags else None
-        if place is not None and (k + 1 == len(spans) or spans[k + 1][0] >= place[1]):
-            store.add(place[0], place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
-            last_end = place[1]
+    store_spans(store, text, kept)
     return store
 
 

@@ -21,15 +21,14 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, NamedTuple, TextIO
 
-from fastner.apps.analysis import BIRTH, PERSON_LABELS, SpanStore, birthplace_after, is_birth_date
+from fastner.apps.analysis import PERSON_LABELS, SpanStore
 from fastner.apps.anonymize import (
-    BIRTHPLACE_LABEL,
-    DATE_LABELS,
     DEFAULT_TYPES,
     AnonymizedWriter,
     Mark,
     Rewriter,
     segments,
+    store_spans,
 )
 from fastner.apps.documents import (
     DEFAULT_MAX_BYTES,
@@ -148,18 +147,10 @@ class Job:
 
     def feed(self, offset: int, sentence: Sentence) -> None:
         """Take one tagged sentence (in document order)."""
-        spans = []
         anonymize = self.engine.settings.mode == "anonymize"
-        for span in sentence.spans:
-            start, end = offset + span.start, offset + span.end
-            flags = BIRTH if span.label in DATE_LABELS and is_birth_date(sentence.text[:span.start]) else 0
-            self.store.add(start, end, span.label, span.score, span.text, flags)
-            spans.append((start, end, span))
-            place = birthplace_after(sentence.text, span.end) if flags and anonymize else None
-            if place is not None and not any(s.start < place[1] and place[0] < s.end for s in sentence.spans):
-                # the place of birth after a birth date is a place that locates the person, tagged or not
-                self.store.add(offset + place[0], offset + place[1], BIRTHPLACE_LABEL, span.score,
-                               sentence.text[place[0]:place[1]], BIRTH)
+        store_spans(self.store, sentence.text, [(sp.start, sp.end, sp.label, sp.score) for sp in sentence.spans],
+                    offset, pseudonymize=anonymize)
+        spans = [(offset + sp.start, offset + sp.end, sp) for sp in sentence.spans]
         if self.primary is not None:
             if self.engine.settings.format == "jsonl":
                 record = {"start": offset, "end": offset + len(sentence.text), "tokens": len(sentence),

