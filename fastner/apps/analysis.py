@@ -19,16 +19,14 @@ from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 
 PERSON_LABELS = frozenset(labels.PERSON_LABELS) | {"PER", "PERSON"}  # the bundled model's, and other models'
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
-ROLE = 2  # span flag: a judge's or a lawyer's mention next to a word naming that role ("présidente", "Me")
-# the words that show a mention's role, by the label that claims it (`role_flag`), in any case
-_ROLE_WORDS = {
-    "JUDGE_CLERK": re.compile(
-        r"\b(?:(?:vice-)?pr[ée]sidente?s?|conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
-        r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s? g[ée]n[ée]rale?s?|"
-        r"minist[èe]re public|composition)\b", re.IGNORECASE),
-    "LAWYER": re.compile(r"(?:\bMe\b|\bma[iî]tre\b|\bavocate?s?\b|\bbarreau\b)", re.IGNORECASE),
-}
-ROLE_LABELS = frozenset(_ROLE_WORDS)
+ROLE = 2  # span flag: a judge's or a lawyer's mention next to a word naming a role of the court ("présidente", "Me")
+ROLE_LABELS = frozenset(("JUDGE_CLERK", "LAWYER"))  # the people of the court, kept in clear
+# the words naming their roles (`role_flag`), in any case but "Me" and "Maître" ("il me semble", "le maître de
+# l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them
+_ROLE_WORDS = re.compile(
+    r"\b(?:(?:vice-)?pr[ée]sidente?s?|conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
+    r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s?(?: g[ée]n[ée]rale?s?)?|"
+    r"minist[èe]re public|composition|barreau)\b|(?-i:\b(?:Me|Ma[iî]tre|MAÎTRE)\b)", re.IGNORECASE)
 # where a mention's clause ends: ; ! ? a blank line, or a full stop that does not end a title ("M. X")
 _CLAUSE_END = re.compile(r"[;!?]|\n\s*\n|(?<!\bM)(?<!\bMM)(?<!\bMe)(?<!\bMme)(?<!\bMlle)(?<!\bDr)\.(?=\s)")
 _BIRTH_BEFORE = re.compile(
@@ -69,11 +67,10 @@ def is_birth_date(before: str) -> bool:
 
 
 def role_flag(label: str, text: str, start: int, end: int) -> int:
-    """ROLE when the mention `text[start:end]` of a role label (JUDGE_CLERK, LAWYER) has a word of its role in
-    its own clause ("Madame X, présidente", "Greffier : X", "Me X"): up to 60 characters before and 40 after,
-    stopping at a sentence end, a semicolon or a blank line; 0 otherwise and for other labels."""
-    words = _ROLE_WORDS.get(label)
-    if words is None:
+    """ROLE when the mention `text[start:end]` of a role label (JUDGE_CLERK, LAWYER) has a word naming a role of
+    the court in its own clause ("Madame X, présidente", "Greffier : X", "Me X"): up to 60 characters before
+    and 40 after, stopping at a sentence end, a semicolon or a blank line; 0 otherwise and for other labels."""
+    if label not in ROLE_LABELS:
         return 0
     before, after = text[max(0, start - 60):start], text[end:end + 40]
     ends = list(_CLAUSE_END.finditer(before))
@@ -82,7 +79,7 @@ def role_flag(label: str, text: str, start: int, end: int) -> int:
     stop = _CLAUSE_END.search(after)
     if stop is not None:
         after = after[:stop.start()]
-    return ROLE if words.search(normalized_text(f"{before} {after}")) else 0
+    return ROLE if _ROLE_WORDS.search(normalized_text(f"{before} {after}")) else 0
 
 
 def birthplace_after(text: str, date_end: int) -> tuple[int, int] | None:
