@@ -24,7 +24,11 @@ type (LAWYER, JUDGE_CLERK...) whose string is tagged with a replaced type elsewh
 (ties go to privacy; the review's `label_conflict` check lists those for a person to decide). A name part
 that is also the name of a kept person of the document (a judge who shares a party's surname) is not looked
 for: the model's tags decide there. The same search, over person types, feeds the review checklist's
-"tagged here, untagged there" check.
+"tagged here, untagged there" check. Before it, a judge or a lawyer none of whose mentions stands next to a
+word of a court role ("présidente", "Greffier :", "Me": `analysis.role_flag`) is taken for the replaced person
+type (`demote_roleless`): the tagger's costliest error on real text is a party read as a judge.
+
+Addresses are taken whole before any of this (`complete_addresses`: "Béziers (34)", "lieu-dit Kerhuel, ...").
 
 Everything outside the replaced spans is copied unchanged: the output is the input with slices swapped.
 """

@@ -72,7 +72,10 @@ def _handwritten(hw: dict[str, Any]) -> list[str]:
         "Through the commands' own pipeline (`process_texts`), default types (PERS, ADDRESS). A mention counts as "
         "replaced when every non-space character of it is inside a replaced slice; a lawyer or judge mention as "
         "kept when none is; other text: the non-space characters outside every gold PERS, ADDRESS, LAWYER and "
-        "JUDGE_CLERK mention (and, for cassation, outside birth dates), unchanged.",
+        "JUDGE_CLERK mention (and, for cassation, outside birth dates), unchanged. The consistency pass (off "
+        "with `--no-consistency`) also keeps a mention tagged as a judge or a lawyer in clear only if that "
+        "string is named somewhere in the document next to a word of a court role (présidente, greffier, Me...: "
+        "`analysis.role_flag`); anonymize takes an address whole (a \"(34)\" after it, a \"lieu-dit\" before it).",
         "",
         "| command | set | PERS+ADDRESS replaced | PERS | ADDRESS | lawyers and judges kept | other text unchanged "
         "| birth dates replaced |",

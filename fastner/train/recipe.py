@@ -357,7 +357,7 @@ def trial(path: Path, handwritten: str, test_sentences=None, gold=None, note: st
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
         recipe = summary["recipe"]
         settings = " ".join(f"--{k.replace('_', '-')} {_setting(recipe[k])}"
-                            for k in ("coverage", "variants", "train_docs", "epochs", "word_vectors")
+                            for k in ("coverage", "variants", "train_docs", "epochs", "seed", "spacy_vectors")
                             if k in recipe and recipe[k] not in (None, ""))
         scores = json.loads((path / "scores.json").read_text(encoding="utf-8"))
         model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
