@@ -239,3 +239,10 @@ def test_addresses_are_made_whole() -> None:
     assert out == "Né à [ADDRESS], il demeure [ADDRESS], puis à [ADDRESS] (M. [PERS])."
     assert [m.end - m.start for m in anonymize_spans(text, spans).marks][:2] == [len("Béziers (34)"),
                                                                                 len("lieu-dit Kerhuel, 29120 Combrit")]
+
+
+def test_names_never_end_on_a_particle() -> None:
+    text = "Mme Hélène de La Tour d'Auvergne épouse Roux. M. Jan van Der Berg et M. Paul de Lyon signent."
+    spans = spans_of(text, [("Hélène de La", "PERS"), ("Jan van", "PERS"), ("Paul", "PERS")])
+    out = anonymize_spans(text, spans).text
+    assert out == "Mme [PERS] épouse Roux. M. [PERS] et M. [PERS] de Lyon signent."

@@ -635,13 +635,34 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
     return out
 
 
+_PARTICLE_END = re.compile(r"(?:^|\s)(?:de|du|des|de la|le|la|van|von|der|den|di|da|del|della|dos|das|ben|el|al)\Z"
+                           r"|(?:^|\s)d['’]\Z", re.IGNORECASE)
+_NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
+
+
+def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` (sorted, not overlapping) with every person's name that ends on a particle ("Hélène de La",
+    "Jan van") continued over the capitalized words after it ("Tour d'Auvergne"): no name ends on a particle."""
+    out: list[tuple[int, int, str, float]] = []
+    for k, (start, end, label, score) in enumerate(spans):
+        if is_person(label) and _PARTICLE_END.search(text, start, end):
+            after = _NAME_AFTER.match(text, end)
+            if after and (k + 1 == len(spans) or spans[k + 1][0] >= after.end()):
+                end = after.end()
+                while _PARTICLE_END.search(text, start, end):  # never end on a particle either
+                    end = text.rindex(" ", start, end)
+        out.append((start, end, label, score))
+    return out
+
+
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
                 pseudonymize: bool = True) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
-    `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: addresses made
-    whole (`complete_addresses`), and the place of birth after a birth date added as an address, tagged or not."""
+    `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: names and
+    addresses made whole (`complete_names`, `complete_addresses`), and the place of birth after a birth date
+    added as an address, tagged or not."""
     if pseudonymize:
-        spans = complete_addresses(text, spans)
+        spans = complete_names(text, complete_addresses(text, spans))
     for k, (start, end, label, score) in enumerate(spans):
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
         flags |= role_flag(label, text, start, end)
