@@ -246,3 +246,13 @@ def test_names_never_end_on_a_particle() -> None:
     spans = spans_of(text, [("Hélène de La", "PERS"), ("Jan van", "PERS"), ("Paul", "PERS")])
     out = anonymize_spans(text, spans).text
     assert out == "Mme [PERS] épouse Roux. M. [PERS] et M. [PERS] de Lyon signent."
+
+
+def test_a_known_name_found_whole_around_a_tagged_piece_of_it_is_replaced_whole() -> None:
+    text = "Mme Hélène de La Tour d'Auvergne plaide. Mme de La Tour d'Auvergne soutient."
+    spans = spans_of(text, [("Hélène de La Tour d'Auvergne", "PERS")]) + spans_of(text, [("de La Tour", "PERS")], 1)
+    out = anonymize_spans(text, spans, strategy="numbered")
+    assert out.text == "Mme [PERS 1] plaide. Mme [PERS 1] soutient."
+    assert [m.source for m in out.marks] == ["model", "consistency"]
+    assert anonymize_spans(text, spans, strategy="numbered", consistency=False).text == (
+        "Mme [PERS 1] plaide. Mme [PERS 2] d'Auvergne soutient.")

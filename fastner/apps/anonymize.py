@@ -538,10 +538,17 @@ class Rewriter:
             tagged_starts = [s for s, _ in tagged]
             for s, e, entry in self.lexicon.dictionary.find(text):
                 s, e = s + offset, e + offset
+                replace = self.consistency and self._entry_replaced(entry)
                 k = bisect_left(tagged_starts, e)  # spans starting before the match's end...
                 if k and tagged[k - 1][1] > s:  # ...the last of which overlaps it
-                    continue
-                replace = self.consistency and self._entry_replaced(entry)
+                    inside = [m for m in marks if s <= m.start and m.end <= e and m.replacement is not None]
+                    covered = sum(1 for a, b in tagged if a < e and s < b)
+                    if not (replace and inside and len(inside) == covered and is_person(entry.label)
+                            and (s, e) != (inside[0].start, inside[-1].end)):
+                        continue
+                    # a known name found whole around the model's replaced piece of it ("de La Tour" of
+                    # "de La Tour d'Auvergne"): the whole name is replaced, as one
+                    marks = [m for m in marks if m not in inside]
                 flags = table.flags[entry.entity] if entry.entity < len(table) else 0
                 repl = None
                 if replace:
