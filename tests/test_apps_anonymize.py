@@ -104,7 +104,8 @@ def test_dictionary_whole_words_and_separators() -> None:
     d.add(make_entry("Dupont", 1, "PERS"))
     text = "Jean Dupont, jean dupont, Jean\tDupont, Dupontel, Jean-Dupont, DUPONT, Jean.Dupont, Jean   Dupontx"
     found = [(text[s:e], entry.entity) for s, e, entry in d.find(text)]
-    assert found == [("Jean Dupont", 0), ("Jean\tDupont", 0), ("DUPONT", 1), ("Dupont", 1)]
+    # a full name in any case; a single word capitalized as tagged
+    assert found == [("Jean Dupont", 0), ("jean dupont", 0), ("Jean\tDupont", 0), ("DUPONT", 1), ("Dupont", 1)]
 
 
 def test_surname_parts() -> None:
@@ -256,3 +257,10 @@ def test_a_known_name_found_whole_around_a_tagged_piece_of_it_is_replaced_whole(
     assert [m.source for m in out.marks] == ["model", "consistency"]
     assert anonymize_spans(text, spans, strategy="numbered", consistency=False).text == (
         "Mme [PERS 1] plaide. Mme [PERS 2] d'Auvergne soutient.")
+
+
+def test_a_full_name_is_found_again_in_lower_case_a_particle_phrase_is_not() -> None:
+    text = "M. Raymond Lagarde et Mme Anne de La Tour. raymond lagarde est au pied de la tour ; lagarde aussi."
+    spans = spans_of(text, [("Raymond Lagarde", "PERS"), ("Anne de La Tour", "PERS")])
+    out = anonymize_spans(text, spans).text
+    assert out == "M. [PERS] et Mme [PERS]. [PERS] est au pied de la tour ; lagarde aussi."

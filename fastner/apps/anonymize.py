@@ -18,7 +18,8 @@ unless asked for, as French case-law publication rules require):
 Consistency ("check again", the contextual-dictionary method of the Cour de cassation): every string tagged
 with a replaced type, and the parts of a tagged full name that a later mention may use alone (its surname,
 "Le Gall" or "MORVAN", and its first name: `name_parts`), is looked for again in the whole document
-(whole words, case of the first letter respected, separators compared with whitespace collapsed); every
+(whole words; the first capitalized word capitalized, except in a full name of two words or more: "raymond
+lagarde" is Raymond Lagarde; separators compared with whitespace collapsed); every
 occurrence not already inside a tagged span is replaced as well, and so is every span tagged with a kept
 type (LAWYER, JUDGE_CLERK...) whose string is tagged with a replaced type elsewhere at least as often
 (ties go to privacy; the review's `label_conflict` check lists those for a person to decide). A name part
@@ -63,6 +64,8 @@ DEFAULT_TYPES = ("PERS", "ADDRESS")
 _WORD = re.compile(f"\\w[\\w{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]*")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _HYPHENS = "-‐‑"
+_PARTICLES = frozenset(("de", "du", "des", "d", "la", "le", "les", "l", "van", "von", "der", "den", "di", "da", "del",
+                        "della", "dos", "das", "ben", "el", "al"))
 _NOT_SURNAMES = frozenset((
     "m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame", "mademoiselle", "docteur",
     "dr", "pr", "professeur", "de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "ben",
@@ -85,7 +88,7 @@ class Entry:
     seps: tuple[str, ...]
     entity: int
     label: str
-    upper_first: bool
+    capital: int  # the word found only capitalized (its first letter upper case), -1: none
     part: bool = False  # a surname taken out of a tagged full name
 
 
@@ -103,8 +106,19 @@ def make_entry(text: str, entity: int, label: str, part: bool = False) -> Entry 
     if not words:
         return None
     seps = tuple(_sep(text[a.end():b.start()]) for a, b in itertools.pairwise(words))
-    first = words[0].group()
-    return Entry(tuple(_fold(w.group()) for w in words), seps, entity, label, first[:1].isupper(), part)
+    folded = tuple(_fold(w.group()) for w in words)
+    # the first word after the particles, capitalized in the entry, is looked for capitalized ("de la tour" is
+    # not de La Tour), unless the entry is a full name of two words or more that does not start with a particle
+    # ("raymond lagarde" is Raymond Lagarde)
+    capital = next((k for k, word in enumerate(folded) if word not in _PARTICLES), 0)
+    any_case = not part and len(folded) > 1 and capital == 0
+    upper = words[capital].group()[:1].isupper() and not any_case
+    return Entry(folded, seps, entity, label, capital if upper else -1, part)
+
+
+def _nth_word(text: str, start: int, n: int) -> str:
+    """The `n`-th word (0: the first) from `start`."""
+    return next(itertools.islice(_WORD.finditer(text, start), n, None)).group()
 
 
 class Dictionary:
@@ -142,7 +156,7 @@ class Dictionary:
             start = word.start()
             for entry in candidates:
                 end = self._match(text, word, entry)
-                if end < 0 or (entry.upper_first and not text[start].isupper()):
+                if end < 0 or (entry.capital >= 0 and not _nth_word(text, start, entry.capital)[:1].isupper()):
                     continue
                 if (start > 1 and text[start - 1] in _HYPHENS and text[start - 2].isalnum()) or (
                         end + 1 < len(text) and text[end] in _HYPHENS and text[end + 1].isalnum()):
