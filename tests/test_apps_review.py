@@ -115,3 +115,14 @@ def test_progress_line() -> None:
     silent.update(done=1)
     silent.close()
     assert quiet.getvalue() == ""
+
+
+def test_a_judge_never_named_in_a_role_is_replaced_and_listed() -> None:
+    text = "Présidente : Mme Anne Vidal. M. Kevin Pujol, père de l'enfant, est absent. Me Léo Caron plaide."
+    tagger = LexiconTagger({"Anne Vidal": "JUDGE_CLERK", "Kevin Pujol": "JUDGE_CLERK", "Léo Caron": "LAWYER"})
+    result, = process_texts([text], tagger, Settings(mode="anonymize", review=True))
+    assert [(m.label, text[m.start:m.end]) for m in result.marks] == [("PERS", "Kevin Pujol")]
+    items = result.review["items"]["no_role"]
+    assert [(i["text"], i["tagged"]) for i in items] == [("Kevin Pujol", "JUDGE_CLERK")]
+    result, = process_texts([text], tagger, Settings(mode="anonymize", review=True, consistency=False))
+    assert result.review["items"]["no_role"] == []

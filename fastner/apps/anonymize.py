@@ -453,17 +453,21 @@ class Piece:
         return self.offset + len(self.text)
 
 
-def demote_roleless(table: EntityTable, replaced: Collection[str], person: str) -> dict[int, int]:
+def demote_roleless(table: EntityTable, replaced: Collection[str], person: str,
+                    demoted: list[tuple[int, str]]) -> dict[int, int]:
     """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions
     stands next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court,
     lawyers after "Me"; a party, a child or a social worker that the model mistook for one must not stay in
-    clear. Returns {entity: the `person` entity of the same string} where one exists (replaced as that one)."""
+    clear. Appends `(entity, its label before)` to `demoted` (the review lists them); returns {entity: the
+    `person` entity of the same string} where one exists (replaced as that one)."""
     merged = {}
     for e in range(len(table)):
         if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE:
+            role = table.label[e]
             same = table.relabel(e, person)
             if same is not None:
                 merged[e] = same
+            demoted.append((e, role))
     return merged
 
 
@@ -487,7 +491,9 @@ class Rewriter:
         self.consistency = consistency
         self.all_spans = all_spans
         person = next((label for label in sorted(self.replaced) if is_person(label)), None)
-        demoted = demote_roleless(table, self.replaced, person) if consistency and person is not None else {}
+        self.demoted: list[tuple[int, str]] = []  # judges and lawyers never named in a role: (entity, label)
+        merged = (demote_roleless(table, self.replaced, person, self.demoted) if consistency and person is not None
+                  else {})
         probe = Replacer(strategy)
         self._entity_replaced = [table.label[e] in self.replaced and probe.replaces(table.label[e], table.flags[e])
                                  for e in range(len(table))]
@@ -507,7 +513,7 @@ class Rewriter:
                 target = None if self._entity_replaced[e] else replaced_by_text.get(table.text[e].casefold())
                 if target is not None and table.count[target] >= table.count[e]:  # the majority, ties: replace
                     self.override[e] = target
-            self.override.update(demoted)
+            self.override.update(merged)
         self._next = 0  # first span that may overlap the current piece
 
     def entity_replaced(self, entity: int) -> bool:

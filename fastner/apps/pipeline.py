@@ -192,6 +192,8 @@ class Job:
         rewriter = Rewriter(self.store, replaced=s.types if anonymize else (), strategy=s.strategy,
                             consistency=s.consistency, seed=f"{self.sha256}:{s.seed}", watch=watch,
                             all_spans=not anonymize)
+        if s.review:
+            review.add_demoted(self.store, rewriter.demoted)
         writers = []
         if anonymize:
             writers.append(AnonymizedWriter(self.output.open(".txt").write))

@@ -9,6 +9,8 @@ Checks (`CHECKS`):
 - `untagged_occurrence`: a string tagged as a person (or a replaced type) in one place and found untagged
   elsewhere in the document; `replaced` says whether the consistency pass replaced it.
 - `label_conflict`: one string tagged with different types (a party tagged LAWYER once would be kept).
+- `no_role`: a name tagged as a judge's or a lawyer's that the document never names next to a court role:
+  pseudonymized as a person (`anonymize.demote_roleless`); a reviewer checks it is not a judge after all.
 
 Each check keeps at most `MAX_ITEMS` items (its count stays exact), so a huge document's checklist stays small.
 """
@@ -22,7 +24,7 @@ from typing import Any
 from fastner.apps.analysis import SpanStore, is_person, n_letters, strip_accents
 from fastner.apps.anonymize import Mark
 
-CHECKS = ("low_confidence", "short_name", "near_identical", "untagged_occurrence", "label_conflict")
+CHECKS = ("low_confidence", "short_name", "near_identical", "untagged_occurrence", "label_conflict", "no_role")
 DEFAULT_THRESHOLD = 0.8
 MAX_ITEMS = 200
 MAX_NAMES = 3000  # near-identical spellings: the most frequent names compared pairwise...
@@ -96,6 +98,13 @@ class Review:
             if len(labels) > 1 and any(is_person(label) or label in self.watch for label in labels):
                 self._add("label_conflict", {"text": table.text[entities[0]], "labels": labels,
                                              "counts": {table.label[e]: table.count[e] for e in entities}})
+
+    def add_demoted(self, store: SpanStore, demoted: Iterable[tuple[int, str]]) -> None:
+        """The judges and lawyers pseudonymized because no mention of them stands next to a court role."""
+        table = store.entities
+        for e, label in demoted:
+            self._add("no_role", {"text": table.text[e], "tagged": label,
+                                  "count": table.count[e], "first": table.first[e]})
 
     def _near_identical(self, store: SpanStore, people: list[int]) -> None:
         table = store.entities
