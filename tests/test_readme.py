@@ -7,8 +7,8 @@ from pathlib import Path
 from fastner import Switches
 
 README = Path(__file__).resolve().parents[1] / "README.md"
-TEST_COMMAND = ('python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 -e ".[dev,flair,serve,onnx,ray]" && '
-                '.venv/bin/python -m pytest')
+TEST_COMMAND = ('python3 -m venv .venv && .venv/bin/pip install torch==2.13.0 '
+                '-e ".[dev,flair,serve,onnx,ray,names,vectors]" && .venv/bin/python -m pytest')
 
 
 def test_switches_table_is_up_to_date():

@@ -40,10 +40,10 @@ def test_coverage_adds_people_places_and_keeps_offsets(split: str) -> None:
 
 
 def test_test_split_draws_only_its_fifth() -> None:
-    from fastner.synth.coverage import pool
+    from fastner.synth.lists import split_pool
 
     for items in (NAMES["surnames"], TEMPLATES["other_intro"]):
-        assert not set(pool(items, "test")) & set(pool(items, "train"))
+        assert not set(split_pool(items, "test")) & set(split_pool(items, "train"))
 
 
 def test_coverage_names_leave_out_the_handwritten_set() -> None:

@@ -27,7 +27,7 @@ from importlib import resources
 from typing import Any
 
 from fastner.synth import real_names
-from fastner.synth.lists import JOBS, MONTHS, SLOT, STREET_NAMES, STREET_TYPES
+from fastner.synth.lists import JOBS, MONTHS, SLOT, STREET_NAMES, STREET_TYPES, split_pool
 from fastner.synth.variants import TITLE, Part, check_rates
 
 Person = tuple[str, str, bool]  # (first name, surname, female)
@@ -78,10 +78,6 @@ _FEMININE_INSTITUTIONS = ("Caisse", "Union", "Direction", "Mutualité", "Chambre
                           "Association", "Banque", "URSSAF")
 
 
-def pool(items, split: str) -> tuple:
-    """Every fifth entry for `test`, the others for `train` and `dev` (the base lists' rule)."""
-    return tuple(item for i, item in enumerate(items) if (i % 5 == 4) == (split == "test"))
-
 
 class CoverageWriter:
     """Draws the additions of one document from `crng`; the document writer calls it at fixed points."""
@@ -90,9 +86,9 @@ class CoverageWriter:
         self.coverage = coverage
         self.rng = crng
         self.split = split
-        self.lists = {key: pool(value, split) for key, value in NAMES.items()}
-        self.templates = {kind: pool(items, split) for kind, items in TEMPLATES.items()}
-        self.streets = pool(STREET_NAMES, split)
+        self.lists = {key: split_pool(value, split) for key, value in NAMES.items()}
+        self.templates = {kind: split_pool(items, split) for kind, items in TEMPLATES.items()}
+        self.streets = split_pool(STREET_NAMES, split)
         self.real = real_names.pools(split) if coverage.real_names else None
 
     def roll(self, name: str) -> bool:

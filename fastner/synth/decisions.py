@@ -18,7 +18,6 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
-from typing import TypeVar
 
 from fastner.synth.coverage import Coverage, CoverageWriter
 from fastner.synth.lists import (
@@ -51,21 +50,14 @@ from fastner.synth.lists import (
     SUBHEADINGS,
     SURNAMES,
     TEMPLATES,
+    split_pool,
 )
 from fastner.synth.variants import TITLE, Part, Variants, apply_variants
 
-SPLITS = ("train", "dev", "test")
 TITLES = {False: {False: "Monsieur", True: "Madame"}, True: {False: "M.", True: "Mme"}}  # [short][female]
 CLAUSE_COUNTS = (1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6)  # clauses in one reasoning sentence
 
-T = TypeVar("T")
 
-
-def _pool(items: Sequence[T], split: str) -> tuple[T, ...]:
-    """The entries of `items` that `split` may use: every fifth entry for `test`, the others otherwise."""
-    if split not in SPLITS:
-        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
-    return tuple(item for i, item in enumerate(items) if (i % 5 == 4) == (split == "test"))
 
 
 @dataclass(frozen=True)
@@ -88,11 +80,11 @@ class _Pools:
     @classmethod
     def for_split(cls, split: str) -> _Pools:
         return cls(
-            _pool(MALE_FIRST_NAMES, split), _pool(FEMALE_FIRST_NAMES, split), _pool(SURNAMES, split),
-            _pool(COMMON_NOUN_SURNAMES, split), _pool(STREET_NAMES, split), _pool(CITIES, split),
-            _pool(COURTS_OF_APPEAL, split), _pool(COURT_SEATS, split), _pool(DEPARTEMENT_BARS, split),
-            _pool(COMPANY_CORES, split), _pool(INSTITUTIONS, split),
-            {kind: _pool(range(len(items)), split) for kind, items in TEMPLATES.items()},
+            split_pool(MALE_FIRST_NAMES, split), split_pool(FEMALE_FIRST_NAMES, split), split_pool(SURNAMES, split),
+            split_pool(COMMON_NOUN_SURNAMES, split), split_pool(STREET_NAMES, split), split_pool(CITIES, split),
+            split_pool(COURTS_OF_APPEAL, split), split_pool(COURT_SEATS, split), split_pool(DEPARTEMENT_BARS, split),
+            split_pool(COMPANY_CORES, split), split_pool(INSTITUTIONS, split),
+            {kind: split_pool(range(len(items)), split) for kind, items in TEMPLATES.items()},
         )
 
 

@@ -16,10 +16,21 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from importlib import resources
-from typing import Any
+from typing import Any, TypeVar
 
 SLOT = re.compile(r"\{(\w+)\}")  # a template slot: `{NAME}`
+SPLITS = ("train", "dev", "test")
+T = TypeVar("T")
+
+
+def split_pool(items: Sequence[T], split: str) -> tuple[T, ...]:
+    """The entries of `items` that `split` may use: every fifth entry for `test`, the others otherwise (every
+    list the generators draw names and templates from is partitioned so)."""
+    if split not in SPLITS:
+        raise ValueError(f"split must be one of {SPLITS}, got {split!r}")
+    return tuple(item for i, item in enumerate(items) if (i % 5 == 4) == (split == "test"))
 
 
 def _load(name: str) -> dict[str, Any]:

@@ -4,7 +4,7 @@
 The generator's own lists were written for it; Faker's are frequency lists of real names per country (the 400
 most common French surnames, first names given in France...). French names are drawn half the time, the other
 half from nine other countries' lists (the origins of names met in French decisions). Each list is sorted and
-partitioned between splits like the generator's own (`coverage.pool`: the `test` split draws every fifth entry),
+partitioned between splits like the generator's own (`lists.split_pool`: the `test` split draws every fifth entry),
 so the unseen-template test split still measures names the model never saw.
 """
 
@@ -14,6 +14,8 @@ import importlib
 import random
 import re
 from functools import cache
+
+from fastner.synth.lists import split_pool
 
 FRENCH = "fr_FR"
 OTHERS = ("it_IT", "es_ES", "pt_PT", "de_DE", "nl_NL", "pl_PL", "ro_RO", "tr_TR", "vi_VN")
@@ -45,11 +47,9 @@ def _locale_lists(locale: str) -> dict[str, tuple[str, ...]]:
 def pools(split: str) -> dict[str, dict[str, tuple[str, ...]]]:
     """locale -> key (`KEYS`) -> the names of `split`; locales with fewer than 10 names in a list are left out
     of that list."""
-    from fastner.synth.coverage import pool
-
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for locale in (FRENCH, *OTHERS):
-        lists = {key: pool(names, split) for key, names in _locale_lists(locale).items()}
+        lists = {key: split_pool(names, split) for key, names in _locale_lists(locale).items()}
         out[locale] = {key: names for key, names in lists.items() if len(names) >= 10}
     return out
 
