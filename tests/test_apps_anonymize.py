@@ -247,6 +247,8 @@ def test_names_never_end_on_a_particle() -> None:
     spans = spans_of(text, [("Hélène de La", "PERS"), ("Jan van", "PERS"), ("Paul", "PERS")])
     out = anonymize_spans(text, spans).text
     assert out == "Mme [PERS] épouse Roux. M. [PERS] et M. [PERS] de Lyon signent."
+    for text in ("de La", "Le de La", "de Le de", "du"):  # nothing but particles: left as tagged
+        assert anonymize_spans(text, [(0, 2, "PERS", 0.9)]).text == "[PERS]" + text[2:]
 
 
 def test_a_known_name_found_whole_around_a_tagged_piece_of_it_is_replaced_whole() -> None:

@@ -675,9 +675,10 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
         if is_person(label) and _PARTICLE_END.search(text, start, end):
             after = _NAME_AFTER.match(text, end)
             if after and (k + 1 == len(spans) or spans[k + 1][0] >= after.end()):
-                end = after.end()
-                while _PARTICLE_END.search(text, start, end):  # never end on a particle either
-                    end = text.rindex(" ", start, end)
+                longer = after.end()
+                while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
+                    longer = text.rfind(" ", start, longer)
+                end = max(end, longer)
         out.append((start, end, label, score))
     return out
 
