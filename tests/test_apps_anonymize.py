@@ -266,3 +266,14 @@ def test_a_full_name_is_found_again_in_lower_case_a_particle_phrase_is_not() -> 
     spans = spans_of(text, [("Raymond Lagarde", "PERS"), ("Anne de La Tour", "PERS")])
     out = anonymize_spans(text, spans).text
     assert out == "M. [PERS] et Mme [PERS]. [PERS] est au pied de la tour ; lagarde aussi."
+
+
+def test_the_place_after_a_birth_date_is_a_place_whatever_its_tag() -> None:
+    text = "Inaya, née le 8 décembre 2014 à Béziers (34), placée chez Mme Roux à Sète."
+    spans = spans_of(text, [("Inaya", "PERS"), ("8 décembre 2014", "DATE"), ("Béziers", "PERS"), ("Roux", "PERS"),
+                            ("Sète", "ADDRESS")])
+    out = anonymize_spans(text, spans, strategy="cassation").text
+    assert out == "[A], née le [Date naissance 1] à [Localité 1], placée chez Mme [B] à [Adresse 1]."
+    spans[2] = spans_of(text, [("Béziers (34), placée", "PERS")])[0]  # a span running past the place: as tagged
+    out = anonymize_spans(text, spans, strategy="cassation").text
+    assert out == "[A], née le [Date naissance 1] à [B] chez Mme [C] à [Adresse 1]."

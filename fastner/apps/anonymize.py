@@ -688,16 +688,26 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
     `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: names and
     addresses made whole (`complete_names`, `complete_addresses`), and the place of birth after a birth date
-    added as an address, tagged or not."""
+    ("née le ... à Béziers (34)") stored as an address, tagged or not, whatever type the tagger gave the spans
+    inside it (a town read as a person)."""
     if pseudonymize:
         spans = complete_names(text, complete_addresses(text, spans))
-    for k, (start, end, label, score) in enumerate(spans):
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
         flags |= role_flag(label, text, start, end)
         store.add(offset + start, offset + end, label, score, text[start:end], flags)
         place = birthplace_after(text, end) if flags & BIRTH and pseudonymize else None
-        if place is not None and (k + 1 == len(spans) or spans[k + 1][0] >= place[1]):
+        if place is None:
+            continue
+        inside = k
+        while inside < len(spans) and spans[inside][1] <= place[1]:  # spans within the place
+            inside += 1
+        if inside == len(spans) or spans[inside][0] >= place[1]:  # none crosses its end
             store.add(offset + place[0], offset + place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
+            k = inside
 
 
 def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]]) -> SpanStore:
