@@ -277,3 +277,9 @@ def test_the_place_after_a_birth_date_is_a_place_whatever_its_tag() -> None:
     spans[2] = spans_of(text, [("Béziers (34), placée", "PERS")])[0]  # a span running past the place: as tagged
     out = anonymize_spans(text, spans, strategy="cassation").text
     assert out == "[A], née le [Date naissance 1] à [B] chez Mme [C] à [Adresse 1]."
+
+
+def test_initials_with_an_ellipsis_are_persons() -> None:
+    text = "Un autre client, X..., mineur, et Mme Y… ont vu M. Dupont. Etc... A.B... Z...z"
+    out = anonymize_spans(text, spans_of(text, [("Dupont", "PERS")])).text
+    assert out == "Un autre client, [PERS], mineur, et Mme [PERS] ont vu M. [PERS]. Etc... A.B... Z...z"

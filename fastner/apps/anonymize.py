@@ -683,15 +683,28 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
     return out
 
 
+_INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
+INITIAL_LABEL = "PERS"
+
+
+def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons, the untagged initials followed by an ellipsis ("un autre client, X..., mineur"):
+    the convention that names a person already pseudonymized or kept anonymous."""
+    found = [(m.start(), m.end(), INITIAL_LABEL, 1.0) for m in _INITIAL.finditer(text)
+             if not any(s < m.end() and m.start() < e for s, e, _, _ in spans)]
+    return sorted(spans + found) if found else spans
+
+
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
                 pseudonymize: bool = True) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
     `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: names and
-    addresses made whole (`complete_names`, `complete_addresses`), and the place of birth after a birth date
+    addresses made whole (`complete_names`, `complete_addresses`), initials added (`add_initials`), the place
+    of birth after a birth date
     ("née le ... à Béziers (34)") stored as an address, tagged or not, whatever type the tagger gave the spans
     inside it (a town read as a person)."""
     if pseudonymize:
-        spans = complete_names(text, complete_addresses(text, spans))
+        spans = add_initials(text, complete_names(text, complete_addresses(text, spans)))
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]

@@ -75,7 +75,9 @@ def _handwritten(hw: dict[str, Any]) -> list[str]:
         "JUDGE_CLERK mention (and, for cassation, outside birth dates), unchanged. The consistency pass (off "
         "with `--no-consistency`) also keeps a mention tagged as a judge or a lawyer in clear only if that "
         "string is named somewhere in the document next to a word of a court role (présidente, greffier, Me...: "
-        "`analysis.role_flag`); anonymize takes an address whole (a \"(34)\" after it, a \"lieu-dit\" before it).",
+        "`analysis.role_flag`); anonymize takes an address whole (a \"(34)\" after it, a \"lieu-dit\" before it), "
+        "a name ending on a particle whole, the place after a birth date as a place whatever its tag, and an "
+        "initial with an ellipsis (\"X...\") as a person (`anonymize.store_spans`).",
         "",
         "| command | set | PERS+ADDRESS replaced | PERS | ADDRESS | lawyers and judges kept | other text unchanged "
         "| birth dates replaced |",
