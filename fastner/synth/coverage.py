@@ -47,6 +47,8 @@ class Coverage:
             refers back to people by first name or surname alone.
         real_names: a person's first name and surname are real ones, from the lists Faker ships
             (`fastner.synth.real_names`: an optional dependency of training).
+        appositions: people who are not judges written "Title Full-name, <job or role>" too, as
+            judges are in the composition of the court ("Mme X, éducatrice"; needs `others`).
     """
 
     names: float = 0.0
@@ -55,6 +57,7 @@ class Coverage:
     shared_names: float = 0.0
     others: float = 0.0
     real_names: float = 0.0
+    appositions: float = 0.0
 
     def __post_init__(self) -> None:
         check_rates(self)
@@ -152,6 +155,9 @@ class CoverageWriter:
         facts += [ctx.render(rng.choice(self.templates["place"]), 0) for _ in range(rng.randint(1, 2))]
         reasons = [ctx.render(rng.choice(self.templates["other_mention"]), i % len(others))
                    for i in range(rng.randint(2, 4))]
+        if self.coverage.appositions and self.roll("appositions"):  # drawn last: the other additions unchanged
+            facts += [ctx.render(rng.choice(self.templates["apposition"]), i % len(others))
+                      for i in range(rng.randint(1, 3))]
         return facts, reasons
 
     def _other(self) -> Person:
