@@ -42,11 +42,14 @@ def test_bench_checks_every_answer_and_measures_both_servers(bench_data):
             rows = data["runs"][kind][label]
             assert [r["clients"] for r in rows] == [1, 3]
             for r in rows:
-                assert r["failed"] == 0 and r["requests"] > 0 and r["server_cpu_ms_per_request"] > 0
+                # the server's CPU time comes from /proc in 10 ms ticks: a short window of few answers may read 0
+                assert r["failed"] == 0 and r["requests"] > 0 and r["server_cpu_ms_per_request"] >= 0
                 assert r["windows"] == (2 if kind == "sentences" else 1)
                 assert r["latency"]["p50_ms"] <= r["latency"]["p95_ms"] <= r["latency"]["p99_ms"]
         assert {c: len(w) for c, w in data["speedup_windows"][kind].items()} == (
             {"1": 2, "3": 2} if kind == "sentences" else {"1": 1, "3": 1})
+    assert sum(r["server_cpu_ms_per_request"] * r["requests"] for runs in data["runs"].values()
+               for rows in runs.values() for r in rows) > 0
     assert {r["mean_batch_sentences"] for r in data["runs"]["sentences"]["max-batch-1"]} == {1.0}
     docs = data["runs"]["documents"]["batched"]
     assert [r["requests"] for r in docs] == [2, 3]  # max(clients, doc_requests)
