@@ -37,6 +37,7 @@ Everything outside the replaced spans is copied unchanged: the output is the inp
 from __future__ import annotations
 
 import itertools
+import math
 import random
 import re
 from bisect import bisect_left
@@ -64,12 +65,12 @@ DEFAULT_TYPES = ("PERS", "ADDRESS")
 _WORD = re.compile(f"\\w[\\w{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]*")
 _NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
 _HYPHENS = "-‐‑"
+_TITLES = frozenset(("m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame",
+                     "mademoiselle", "docteur", "dr", "pr", "professeur"))
+# the particles of surnames, case folded ("d" and "l": d', l' as `_WORD` splits them)
 _PARTICLES = frozenset(("de", "du", "des", "d", "la", "le", "les", "l", "van", "von", "der", "den", "di", "da", "del",
-                        "della", "dos", "das", "ben", "el", "al"))
-_NOT_SURNAMES = frozenset((
-    "m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame", "mademoiselle", "docteur",
-    "dr", "pr", "professeur", "de", "du", "des", "la", "le", "les", "d", "l", "van", "von", "der", "den", "ben",
-    "ibn", "el", "al", "da", "dos", "das", "di", "del", "y", "et"))
+                        "della", "dos", "das", "ben", "ibn", "el", "al"))
+_NOT_SURNAMES = _TITLES | _PARTICLES | {"y", "et"}
 ORGANIZATION_LABELS = frozenset({"ORGANIZATION", "ORG", "ORGANISATION", "COMPANY"})
 ADDRESS_LABELS = frozenset({"ADDRESS", "ADRESSE"})
 LOCALITY_LABELS = frozenset({"LOC", "LOCALITY", "LOCALITE", "CITY", "GPE"})
@@ -192,10 +193,6 @@ def surname_parts(text: str) -> list[str]:
     if keep and keep[-1] not in parts:
         parts.append(keep[-1])
     return parts
-
-
-_TITLES = frozenset(("m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame",
-                     "mademoiselle", "docteur", "dr", "pr", "professeur"))
 
 
 def name_parts(text: str) -> list[str]:
@@ -453,22 +450,21 @@ class Piece:
         return self.offset + len(self.text)
 
 
-def demote_roleless(table: EntityTable, replaced: Collection[str], person: str,
-                    demoted: list[tuple[int, str]]) -> dict[int, int]:
+def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
+                    ) -> tuple[list[tuple[int, str]], dict[int, int]]:
     """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions
     stands next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court,
     lawyers after "Me"; a party, a child or a social worker that the model mistook for one must not stay in
-    clear. Appends `(entity, its label before)` to `demoted` (the review lists them); returns {entity: the
-    `person` entity of the same string} where one exists (replaced as that one)."""
-    merged = {}
+    clear. Returns the demoted `(entity, its label before)` (the review lists them) and {entity: the `person`
+    entity of the same string} where one exists (replaced as that one)."""
+    demoted, merged = [], {}
     for e in range(len(table)):
         if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE:
-            role = table.label[e]
+            demoted.append((e, table.label[e]))
             same = table.relabel(e, person)
             if same is not None:
                 merged[e] = same
-            demoted.append((e, role))
-    return merged
+    return demoted, merged
 
 
 class Rewriter:
@@ -491,9 +487,9 @@ class Rewriter:
         self.consistency = consistency
         self.all_spans = all_spans
         person = next((label for label in sorted(self.replaced) if is_person(label)), None)
-        self.demoted: list[tuple[int, str]] = []  # judges and lawyers never named in a role: (entity, label)
-        merged = (demote_roleless(table, self.replaced, person, self.demoted) if consistency and person is not None
-                  else {})
+        # judges and lawyers never named in a role: (entity, label), and those merged into a person's entity
+        self.demoted, merged = (demote_roleless(table, self.replaced, person) if consistency and person is not None
+                                else ([], {}))
         probe = Replacer(strategy)
         self._entity_replaced = [table.label[e] in self.replaced and probe.replaces(table.label[e], table.flags[e])
                                  for e in range(len(table))]
@@ -641,6 +637,11 @@ class Anonymized:
     found: list[Mark]  # strings found again outside tagged spans (replaced or not)
 
 
+def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
+    """Where `spans[k]` starts; past the last span, nowhere (a span may grow up to there)."""
+    return spans[k][0] if k < len(spans) else math.inf
+
+
 _AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
 _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
 
@@ -656,14 +657,14 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
             if before:
                 start = before.start()
             after = _AFTER_ADDRESS.match(text, end)
-            if after and (k + 1 == len(spans) or spans[k + 1][0] >= after.end()):
+            if after and after.end() <= _start_of(spans, k + 1):
                 end = after.end()
         out.append((start, end, label, score))
     return out
 
 
-_PARTICLE_END = re.compile(r"(?:^|\s)(?:de|du|des|de la|le|la|van|von|der|den|di|da|del|della|dos|das|ben|el|al)\Z"
-                           r"|(?:^|\s)d['’]\Z", re.IGNORECASE)
+_PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
+    f"(?:^|\\s)(?:{'|'.join(sorted(_PARTICLES - {'d', 'l'}))})\\Z|(?:^|\\s)[dl]['’]\\Z", re.IGNORECASE)
 _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
 
 
@@ -674,7 +675,7 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
     for k, (start, end, label, score) in enumerate(spans):
         if is_person(label) and _PARTICLE_END.search(text, start, end):
             after = _NAME_AFTER.match(text, end)
-            if after and (k + 1 == len(spans) or spans[k + 1][0] >= after.end()):
+            if after and after.end() <= _start_of(spans, k + 1):
                 longer = after.end()
                 while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
                     longer = text.rfind(" ", start, longer)
@@ -698,11 +699,10 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tu
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
                 pseudonymize: bool = True) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
-    `offset`, with their flags (a birth date, a judge's or lawyer's role nearby). `pseudonymize`: names and
-    addresses made whole (`complete_names`, `complete_addresses`), initials added (`add_initials`), the place
-    of birth after a birth date
-    ("née le ... à Béziers (34)") stored as an address, tagged or not, whatever type the tagger gave the spans
-    inside it (a town read as a person)."""
+    `offset`, with their flags (a birth date; pseudonymizing: a judge's or lawyer's role nearby). `pseudonymize`:
+    names and addresses made whole (`complete_names`, `complete_addresses`), initials added (`add_initials`),
+    and the place of birth after a birth date ("née le ... à Béziers (34)") stored as an address, tagged or
+    not, whatever type the tagger gave the spans inside it (a town read as a person)."""
     if pseudonymize:
         spans = add_initials(text, complete_names(text, complete_addresses(text, spans)))
     k = 0
@@ -710,7 +710,8 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
         start, end, label, score = spans[k]
         k += 1
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
-        flags |= role_flag(label, text, start, end)
+        if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
+            flags |= role_flag(label, text, start, end)
         store.add(offset + start, offset + end, label, score, text[start:end], flags)
         place = birthplace_after(text, end) if flags & BIRTH and pseudonymize else None
         if place is None:
@@ -718,7 +719,7 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
         inside = k
         while inside < len(spans) and spans[inside][1] <= place[1]:  # spans within the place
             inside += 1
-        if inside == len(spans) or spans[inside][0] >= place[1]:  # none crosses its end
+        if place[1] <= _start_of(spans, inside):  # none crosses its end
             store.add(offset + place[0], offset + place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
             k = inside
 

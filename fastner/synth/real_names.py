@@ -21,7 +21,6 @@ FRENCH = "fr_FR"
 OTHERS = ("it_IT", "es_ES", "pt_PT", "de_DE", "nl_NL", "pl_PL", "ro_RO", "tr_TR", "vi_VN")
 _NAME = re.compile(r"[^\W\d_]+(?:[-' ][^\W\d_]+)*")  # letters, with inner hyphens, apostrophes or spaces
 _LATIN_END = 0x250  # names in other scripts (Faker has some) are not how French decisions write them
-KEYS = ("male_first_names", "female_first_names", "surnames")
 _FAKER_ATTRIBUTES = {"male_first_names": "first_names_male", "female_first_names": "first_names_female",
                      "surnames": "last_names"}
 
@@ -45,8 +44,8 @@ def _locale_lists(locale: str) -> dict[str, tuple[str, ...]]:
 
 
 def pools(split: str) -> dict[str, dict[str, tuple[str, ...]]]:
-    """locale -> key (`KEYS`) -> the names of `split`; locales with fewer than 10 names in a list are left out
-    of that list."""
+    """locale -> key (male_first_names, female_first_names, surnames) -> the names of `split`; locales with
+    fewer than 10 names in a list are left out of that list."""
     out: dict[str, dict[str, tuple[str, ...]]] = {}
     for locale in (FRENCH, *OTHERS):
         lists = {key: split_pool(names, split) for key, names in _locale_lists(locale).items()}
