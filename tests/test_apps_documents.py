@@ -51,6 +51,14 @@ def test_sentences_have_exact_offsets() -> None:
                                          "Il a fait appel le 3 janv. 2020 !"]
 
 
+@pytest.mark.parametrize("text", [
+    "La société, B.P. 12, 97150 Saint-Martin, est représentée par Me J.-P. Durand.",
+    "Il demeure résidence Les Pins, bât. C, apt. 4, 13000 Marseille.",
+])
+def test_no_sentence_ends_on_initials_or_an_address_abbreviation(text: str) -> None:
+    assert [s for _, s in split_sentences([text + " Elle a fait appel."])] == [text, "Elle a fait appel."]
+
+
 @pytest.mark.parametrize("size", [1, 7, 64, 1000])
 def test_streamed_blocks_give_the_same_sentences(size: int) -> None:
     assert list(split_sentences(chunked(TEXT, size))) == list(split_sentences([TEXT]))
