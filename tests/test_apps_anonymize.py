@@ -283,3 +283,36 @@ def test_initials_with_an_ellipsis_are_persons() -> None:
     text = "Un autre client, X..., mineur, et Mme Y… ont vu M. Dupont. Etc... A.B... Z...z"
     out = anonymize_spans(text, spans_of(text, [("Dupont", "PERS")])).text
     assert out == "Un autre client, [PERS], mineur, et Mme [PERS] ont vu M. [PERS]. Etc... A.B... Z...z"
+
+
+def test_short_forms_of_a_judges_name_stay_theirs() -> None:
+    text = ("Greffier : M. Grégory Wambre. Présidente : Mme Anne-Hélène Castagnet. M. Kevin Wambre, témoin, et "
+            "M. Paul Roux, père, ont signé.\n\nLE GREFFIER    LA PRÉSIDENTE\nG. Wambre        A.-H. Castagnet\n"
+            "P. Roux est venu.")
+    spans = spans_of(text, [("Grégory Wambre", "JUDGE_CLERK"), ("Anne-Hélène Castagnet", "JUDGE_CLERK"),
+                            ("Kevin Wambre", "PERS"), ("Paul Roux", "JUDGE_CLERK"),
+                            ("Wambre        A.-H. Castagnet", "JUDGE_CLERK"),  # two signatures read as one name
+                            ("P. Roux", "JUDGE_CLERK")])
+    out = anonymize_spans(text, spans, strategy="numbered").text
+    # "A.-H. Castagnet" is the president's; "Wambre" might be the witness's too: replaced; "Paul Roux", never
+    # named in a role, is a person, and so is "P. Roux"
+    assert out.endswith("M. [PERS 1], témoin, et M. [PERS 2], père, ont signé.\n\nLE GREFFIER    LA PRÉSIDENTE\n"
+                        "G. [PERS 3]        A.-H. Castagnet\n[PERS 4] est venu.")
+
+
+def test_short_form() -> None:
+    from fastner.apps.anonymize import is_short_form
+
+    for short in ("G. Wambre", "M. Wambre", "Wambre", "G. WAMBRE"):
+        assert is_short_form(short, "Grégory Wambre")
+    assert is_short_form("A.-H. de Castagnet", "Anne-Hélène de Castagnet")
+    for short in ("Kevin Wambre", "B. Wambre", "Grégory", "G. Wambre-Roux"):
+        assert not is_short_form(short, "Grégory Wambre")
+
+
+def test_an_address_takes_its_parenthesis_whatever_is_tagged_inside() -> None:
+    text = "Elle vit à Mauléon (79) depuis avril 2021, née à Le Lamentin (Martinique) ; Lyon (69 et 01)."
+    spans = spans_of(text, [("Mauléon", "ADDRESS"), ("79)", "DATE"), ("avril 2021", "DATE"),
+                            ("Le Lamentin (Martinique", "ADDRESS"), ("Lyon", "ADDRESS"), ("69", "DATE")])
+    out = anonymize_spans(text, spans, types=("ADDRESS", "DATE")).text
+    assert out == "Elle vit à [ADDRESS] depuis [DATE], née à [ADDRESS] ; [ADDRESS]."

@@ -450,20 +450,53 @@ class Piece:
         return self.offset + len(self.text)
 
 
+def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
+    """A name's initials and its words (case folded; titles and particles left out): "A.-H. Castagnet" ->
+    ({"a", "h"}, {"castagnet"})."""
+    initials, words = set(), set()
+    for word in _NAME_WORD.findall(_fold(name)):
+        if word in _NOT_SURNAMES:
+            continue
+        (initials if len(word) == 1 else words).add(word)
+    return initials, words
+
+
+def is_short_form(short: str, name: str) -> bool:
+    """Whether `short` names the person `name` by its surname, with or without initials: "G. Wambre", "M. Arrouy"
+    and "Wambre" of "Grégory Wambre", "A.-H. Castagnet" of "Anne-Hélène Castagnet"; not "Kevin Pujol" of
+    "Anne-Marie Pujol", nor "Grégory" alone."""
+    initials, words = _initials_and_words(short)
+    _, full = _initials_and_words(name)
+    surname = next((w for w in reversed(_NAME_WORD.findall(_fold(name))) if w not in _NOT_SURNAMES), None)
+    given = {part[:1] for word in full - words for part in re.split(f"[{_HYPHENS}]", word) if part}
+    return surname in words and words <= full and initials <= given
+
+
 def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
                     ) -> tuple[list[tuple[int, str]], dict[int, int]]:
     """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions
     stands next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court,
     lawyers after "Me"; a party, a child or a social worker that the model mistook for one must not stay in
-    clear. Returns the demoted `(entity, its label before)` (the review lists them) and {entity: the `person`
-    entity of the same string} where one exists (replaced as that one)."""
-    demoted, merged = [], {}
+    clear. A short form of a judge's or lawyer's name that is named with its role ("G. Wambre" signing the
+    decision, "Grégory Wambre, greffier" in its header: `is_short_form`) stays theirs, unless one of its words
+    also names a person of the document. Returns the demoted `(entity, its label before)` (the review lists
+    them) and {entity: the `person` entity of the same string} where one exists (replaced as that one)."""
+    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
+    roleless = [e for e in range(len(table))
+                if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE]
+    short = {e for e in roleless if any(is_short_form(table.text[e], table.text[f]) for f in court)}
+    people: set[str] = set()
     for e in range(len(table)):
-        if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE:
-            demoted.append((e, table.label[e]))
-            same = table.relabel(e, person)
-            if same is not None:
-                merged[e] = same
+        if table.label[e] == person or (e in roleless and e not in short):
+            people |= _initials_and_words(table.text[e])[1]
+    demoted, merged = [], {}
+    for e in roleless:
+        if e in short and not _initials_and_words(table.text[e])[1] & people:
+            continue
+        demoted.append((e, table.label[e]))
+        same = table.relabel(e, person)
+        if same is not None:
+            merged[e] = same
     return demoted, merged
 
 
@@ -642,23 +675,50 @@ def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
     return spans[k][0] if k < len(spans) else math.inf
 
 
+_GAP = re.compile(r"\s*\t\s*|\s{3,}")  # a tab or three spaces: columns of a layout, never inside a name
+
+
+def split_at_gaps(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` cut where they cross a gap of the layout: the signatures "G. Wambre        V. Stiévenart" side by
+    side, tagged as one name, are two people."""
+    out: list[tuple[int, int, str, float]] = []
+    for start, end, label, score in spans:
+        for gap in _GAP.finditer(text, start, end):
+            if gap.start() > start:
+                out.append((start, gap.start(), label, score))
+            start = gap.end()
+        if start < end:
+            out.append((start, end, label, score))
+    return out
+
+
 _AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
+_CLOSING = re.compile(r"[^()\n]{0,40}\)")  # the rest of "Le Lamentin (Martinique" up to its ")"
 _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
 
 
 def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
-    "(département or country)" right after it and a "lieu-dit" right before it taken in."""
+    "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
+    a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in."""
     out: list[tuple[int, int, str, float]] = []
-    for k, (start, end, label, score) in enumerate(spans):
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
         if label in ADDRESS_LABELS:
             limit = out[-1][1] if out else 0
             before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
             if before:
                 start = before.start()
-            after = _AFTER_ADDRESS.match(text, end)
-            if after and after.end() <= _start_of(spans, k + 1):
-                end = after.end()
+            opened = text.count("(", start, end) > text.count(")", start, end)
+            after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
+            if after:
+                inside = k
+                while inside < len(spans) and spans[inside][1] <= after.end() and not is_person(spans[inside][2]):
+                    inside += 1
+                if after.end() <= _start_of(spans, inside):
+                    end, k = after.end(), inside
         out.append((start, end, label, score))
     return out
 
@@ -699,10 +759,12 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tu
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
                 pseudonymize: bool = True) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
-    `offset`, with their flags (a birth date; pseudonymizing: a judge's or lawyer's role nearby). `pseudonymize`:
+    `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
+    judge's or lawyer's role nearby). `pseudonymize`:
     names and addresses made whole (`complete_names`, `complete_addresses`), initials added (`add_initials`),
     and the place of birth after a birth date ("née le ... à Béziers (34)") stored as an address, tagged or
     not, whatever type the tagger gave the spans inside it (a town read as a person)."""
+    spans = split_at_gaps(text, spans)
     if pseudonymize:
         spans = add_initials(text, complete_names(text, complete_addresses(text, spans)))
     k = 0
