@@ -316,3 +316,14 @@ def test_an_address_takes_its_parenthesis_whatever_is_tagged_inside() -> None:
                             ("Le Lamentin (Martinique", "ADDRESS"), ("Lyon", "ADDRESS"), ("69", "DATE")])
     out = anonymize_spans(text, spans, types=("ADDRESS", "DATE")).text
     assert out == "Elle vit à [ADDRESS] depuis [DATE], née à [ADDRESS] ; [ADDRESS]."
+
+
+def test_a_person_tag_on_a_short_form_of_a_judges_name_is_the_judges() -> None:
+    text = ("Ministère public : M. Philippe Arrouy, avocat général. Mme Anne Pujol, présidente. M. Kevin Pujol, "
+            "père. Malgré les réquisitions de M. Arrouy, M. Pujol et P. Arrouy signent.")
+    spans = sorted(spans_of(text, [("Philippe Arrouy", "JUDGE_CLERK"), ("Anne Pujol", "JUDGE_CLERK"),
+                                   ("Kevin Pujol", "PERS"), ("P. Arrouy", "PERS")])
+                   + [(m.start(), m.end(), "PERS", 0.9) for m in re.finditer(r"(?<=M\. )(?:Arrouy|Pujol)(?= )", text)])
+    out = anonymize_spans(text, spans, strategy="numbered").text
+    # "Pujol" alone might be the father's (or the president's): replaced
+    assert out.endswith("M. [PERS 1], père. Malgré les réquisitions de M. Arrouy, M. [PERS 2] et P. Arrouy signent.")

@@ -462,14 +462,14 @@ def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
 
 
 def is_short_form(short: str, name: str) -> bool:
-    """Whether `short` names the person `name` by its surname, with or without initials: "G. Wambre", "M. Arrouy"
-    and "Wambre" of "Grégory Wambre", "A.-H. Castagnet" of "Anne-Hélène Castagnet"; not "Kevin Pujol" of
-    "Anne-Marie Pujol", nor "Grégory" alone."""
+    """Whether `short` names the person `name` in fewer words, by its surname, with or without initials:
+    "G. Wambre", "M. Arrouy" and "Wambre" of "Grégory Wambre", "A.-H. Castagnet" of "Anne-Hélène Castagnet";
+    not "Kevin Pujol" of "Anne-Marie Pujol", nor "Grégory" alone."""
     initials, words = _initials_and_words(short)
     _, full = _initials_and_words(name)
     surname = next((w for w in reversed(_NAME_WORD.findall(_fold(name))) if w not in _NOT_SURNAMES), None)
     given = {part[:1] for word in full - words for part in re.split(f"[{_HYPHENS}]", word) if part}
-    return surname in words and words <= full and initials <= given
+    return surname in words and words < full and initials <= given
 
 
 def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
@@ -500,6 +500,31 @@ def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
     return demoted, merged
 
 
+def promote_short_forms(table: EntityTable, person: str) -> tuple[list[tuple[int, str]], dict[int, int]]:
+    """Give the judge's or lawyer's label back to every `person` entity that is a short form of a name the
+    document gives with its court role ("M. Arrouy" in the reasons, "M. Philippe Arrouy, avocat général" in the
+    header: `is_short_form`), unless one of its words also names another person of the document. Returns the
+    promoted `(entity, its label now)` and {entity: the entity of that label and string} where one exists."""
+    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
+    if not court:
+        return [], {}
+    short = {e: next((f for f in court if is_short_form(table.text[e], table.text[f])), None)
+             for e in range(len(table)) if table.label[e] == person}
+    people: set[str] = set()
+    for e, f in short.items():
+        if f is None:
+            people |= _initials_and_words(table.text[e])[1]
+    promoted, merged = [], {}
+    for e, f in short.items():
+        if f is None or _initials_and_words(table.text[e])[1] & people:
+            continue
+        promoted.append((e, table.label[f]))
+        same = table.relabel(e, table.label[f])
+        if same is not None:
+            merged[e] = same
+    return promoted, merged
+
+
 class Rewriter:
     """Turns a document's pieces and its tagged spans into pieces with marks, in one streamed pass.
 
@@ -521,8 +546,12 @@ class Rewriter:
         self.all_spans = all_spans
         person = next((label for label in sorted(self.replaced) if is_person(label)), None)
         # judges and lawyers never named in a role: (entity, label), and those merged into a person's entity
+        # and persons that are short forms of a name given with its court role
         self.demoted, merged = (demote_roleless(table, self.replaced, person) if consistency and person is not None
                                 else ([], {}))
+        self.promoted, promoted_merged = (promote_short_forms(table, person) if consistency and person is not None
+                                          else ([], {}))
+        merged.update(promoted_merged)
         probe = Replacer(strategy)
         self._entity_replaced = [table.label[e] in self.replaced and probe.replaces(table.label[e], table.flags[e])
                                  for e in range(len(table))]

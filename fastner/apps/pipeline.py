@@ -194,6 +194,7 @@ class Job:
                             all_spans=not anonymize)
         if s.review:
             review.add_demoted(self.store, rewriter.demoted)
+            review.add_promoted(self.store, rewriter.promoted)
         writers = []
         if anonymize:
             writers.append(AnonymizedWriter(self.output.open(".txt").write))

@@ -11,6 +11,8 @@ Checks (`CHECKS`):
 - `label_conflict`: one string tagged with different types (a party tagged LAWYER once would be kept).
 - `no_role`: a name tagged as a judge's or a lawyer's that the document never names next to a court role:
   pseudonymized as a person (`anonymize.demote_roleless`); a reviewer checks it is not a judge after all.
+- `court_short_form`: a name tagged as a person that is a short form of a judge's or lawyer's name given with
+  its role ("M. Arrouy" of "Philippe Arrouy, avocat général"): kept in clear (`anonymize.promote_short_forms`).
 
 Each check keeps at most `MAX_ITEMS` items (its count stays exact), so a huge document's checklist stays small.
 """
@@ -24,7 +26,8 @@ from typing import Any
 from fastner.apps.analysis import SpanStore, is_person, n_letters, strip_accents
 from fastner.apps.anonymize import Mark
 
-CHECKS = ("low_confidence", "short_name", "near_identical", "untagged_occurrence", "label_conflict", "no_role")
+CHECKS = ("low_confidence", "short_name", "near_identical", "untagged_occurrence", "label_conflict", "no_role",
+          "court_short_form")
 DEFAULT_THRESHOLD = 0.8
 MAX_ITEMS = 200
 MAX_NAMES = 3000  # near-identical spellings: the most frequent names compared pairwise...
@@ -105,6 +108,13 @@ class Review:
         for e, label in demoted:
             self._add("no_role", {"text": table.text[e], "tagged": label,
                                   "count": table.count[e], "first": table.first[e]})
+
+    def add_promoted(self, store: SpanStore, promoted: Iterable[tuple[int, str]]) -> None:
+        """The names tagged as persons kept in clear as short forms of a judge's or a lawyer's name."""
+        table = store.entities
+        for e, label in promoted:
+            self._add("court_short_form", {"text": table.text[e], "kept_as": label,
+                                           "count": table.count[e], "first": table.first[e]})
 
     def _near_identical(self, store: SpanStore, people: list[int]) -> None:
         table = store.entities
