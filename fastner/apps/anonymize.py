@@ -757,18 +757,31 @@ _PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
 _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
 
 
+_INITIALS_ONLY = re.compile(r"(?:[A-ZÀ-ÖØ-Þ]\.[\s‐‑-]*)+")  # "C.", "J.-P.": a name's initials, its surname after
+# a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
+_TITLE_THEN_PARTICLES = re.compile(
+    r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
+    r"((?:de|du|des|van|von|ben|el|da|dos|di)\s+(?:la\s+|l['’])?|d['’])\Z")
+
+
 def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` (sorted, not overlapping) with every person's name that ends on a particle ("Hélène de La",
-    "Jan van") continued over the capitalized words after it ("Tour d'Auvergne"): no name ends on a particle."""
+    """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
+    ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
+    ("Tour d'Auvergne", "Le Bihan"), the particles between a title and the name taken in ("Monsieur de")."""
     out: list[tuple[int, int, str, float]] = []
     for k, (start, end, label, score) in enumerate(spans):
-        if is_person(label) and _PARTICLE_END.search(text, start, end):
-            after = _NAME_AFTER.match(text, end)
-            if after and after.end() <= _start_of(spans, k + 1):
-                longer = after.end()
-                while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
-                    longer = text.rfind(" ", start, longer)
-                end = max(end, longer)
+        if is_person(label):
+            limit = out[-1][1] if out else 0
+            particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
+            if particles:
+                start = particles.start(1)
+            if _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
+                after = _NAME_AFTER.match(text, end)
+                if after and after.end() <= _start_of(spans, k + 1):
+                    longer = after.end()
+                    while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
+                        longer = text.rfind(" ", start, longer)
+                    end = max(end, longer)
         out.append((start, end, label, score))
     return out
 
@@ -785,6 +798,55 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tu
     return sorted(spans + found) if found else spans
 
 
+# a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
+_TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
+                    r"[Pp]rofesseur)|(Me|Ma[iî]tre))[ \t\u00a0]+")
+_NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
+                         r"([^\W\d_][\w'’‐‑-]*)")
+# words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
+_NOT_NAMES = frozenset(("président", "présidente", "procureur", "procureure", "bâtonnier", "conseiller",
+                        "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
+                        "préfète", "directeur", "directrice", "ministre", "expert", "experte", "docteur"))
+# after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
+_NOT_LAWYER = re.compile(r"\s*,?\s*(?:notaire|huissier|commissaire de justice|mandataire|liquidateur|"
+                         r"administrat(?:eur|rice) judiciaire)", re.IGNORECASE)
+TITLED_LABEL = "PERS"
+
+
+def add_titled_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons, the untagged names after a title ("Madame Đỗ expose"): capitalized words, with
+    their particles, up to four. Left untagged: a name with a court role in its clause (`analysis.role_flag`,
+    a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a bailiff's or a mandataire's
+    (a lawyer)."""
+    found = []
+    for title in _TITLE.finditer(text):
+        start = end = title.end()
+        words = 0
+        while words < 4:
+            piece = _NAME_PIECE.match(text, end)
+            if piece is None or not piece.group(1)[0].isupper() or piece.group(1).casefold() in _NOT_NAMES:
+                break
+            if words == 0:
+                start = piece.start() + len(piece.group()) - len(piece.group().lstrip(" \t\u00a0"))
+            end, words = piece.end(), words + 1
+        if not words or any(s < end and start < e for s, e, _, _ in spans):
+            continue
+        lawyer_title = title.group(3) is not None
+        if lawyer_title and not _NOT_LAWYER.match(text, end):
+            continue
+        if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
+            continue
+        found.append((start, end, TITLED_LABEL, 1.0))
+    return sorted(spans + found) if found else spans
+
+
+def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
+    notaire") relabeled a person: notaries, bailiffs and mandataires are not the court's people."""
+    return [(start, end, TITLED_LABEL if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
+            for start, end, label, score in spans]
+
+
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
                 pseudonymize: bool = True) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
@@ -795,7 +857,8 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
     not, whatever type the tagger gave the spans inside it (a town read as a person)."""
     spans = split_at_gaps(text, spans)
     if pseudonymize:
-        spans = add_initials(text, complete_names(text, complete_addresses(text, spans)))
+        spans = complete_names(text, complete_addresses(text, relabel_notaries(text, spans)))
+        spans = add_titled_names(text, add_initials(text, spans))
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
