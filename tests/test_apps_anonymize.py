@@ -336,5 +336,5 @@ def test_an_untagged_name_after_a_title_is_a_person() -> None:
             "Maître Rémi Caron, huissier, l'a signifié.")
     out = anonymize_spans(text, spans_of(text, [("Saint-Amand", "PERS"), ("Rémi Caron", "LAWYER")])).text
     assert out == ("Madame [PERS] expose que M. [PERS] et Monsieur [PERS] l'ont vue. Monsieur le Président "
-                   "et Mme Anne Roux, présidente, l'entendent ; Me Paul Ney plaide ; Me [PERS], notaire, a reçu l'acte. "
-                   "Maître [PERS], huissier, l'a signifié.")
+                   "et Mme Anne Roux, présidente, l'entendent ; Me Paul Ney plaide ; Me [PERS], notaire, a reçu "
+                   "l'acte. Maître [PERS], huissier, l'a signifié.")
