@@ -192,7 +192,7 @@ def test_partial_mentions_get_the_full_names_pseudonym() -> None:
 def test_compound_surname_is_replaced_whole() -> None:
     text = "M. Yannick Le Gall demeure à Combrit. M. Le Gall conteste. LE GALL a payé."
     out = anonymize_spans(text, spans_of(text, [("Yannick Le Gall", "PERS")]), strategy="cassation").text
-    assert out == "M. [A] demeure à Combrit. M. [A] conteste. [A] a payé."
+    assert out == "M. [A] demeure à [Adresse 1]. M. [A] conteste. [A] a payé."
     text = "Mme Hélène de La Tour d'Auvergne épouse Nguyen. Mme de La Tour d'Auvergne soutient."
     out = anonymize_spans(text, spans_of(text, [("Hélène de La Tour d'Auvergne", "PERS")]),
                           strategy="cassation").text
@@ -338,3 +338,11 @@ def test_an_untagged_name_after_a_title_is_a_person() -> None:
     assert out == ("Madame [PERS] expose que M. [PERS] et Monsieur [PERS] l'ont vue. Monsieur le Président "
                    "et Mme Anne Roux, présidente, l'entendent ; Me Paul Ney plaide ; Me [PERS], notaire, a reçu "
                    "l'acte. Maître [PERS], huissier, l'a signifié.")
+
+
+def test_an_untagged_capitalized_word_after_a_is_a_place() -> None:
+    text = ("Un voisin à Ars-sur-Moselle, né à Le Lamentin (Martinique), a vendu à Yannick Le Gall, payé à M. Roux "
+            "et versé à EDF ce qu'il devait à Noël.")
+    out = anonymize_spans(text, []).text
+    assert out == ("Un voisin à [ADDRESS], né à [ADDRESS], a vendu à Yannick Le Gall, payé à M. [PERS] "
+                   "et versé à EDF ce qu'il devait à Noël.")
