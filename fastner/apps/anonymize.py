@@ -758,6 +758,7 @@ _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?
 
 
 _INITIALS_ONLY = re.compile(r"(?:[A-ZÀ-ÖØ-Þ]\.[\s‐‑-]*)+")  # "C.", "J.-P.": a name's initials, its surname after
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ]\.[ ‐‑-]?)+ \Z")  # "C. " before "Aubineau" (not "M. ")
 # a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
 _TITLE_THEN_PARTICLES = re.compile(
     r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
@@ -767,17 +768,28 @@ _TITLE_THEN_PARTICLES = re.compile(
 def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
     ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
-    ("Tour d'Auvergne", "Le Bihan"), the particles between a title and the name taken in ("Monsieur de")."""
+    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, the particles between a title and the
+    name ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
     out: list[tuple[int, int, str, float]] = []
-    for k, (start, end, label, score) in enumerate(spans):
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
         if is_person(label):
             limit = out[-1][1] if out else 0
             particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
+            initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
             if particles:
                 start = particles.start(1)
-            if _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
+            elif initials and text[initials.start():initials.end() - 1] not in ("M.", "MM."):
+                start = initials.start()
+            if _INITIALS_ONLY.fullmatch(text, start, end) and k < len(spans) and spans[k][2] == label \
+                    and text[end:spans[k][0]] == " ":  # "I." and "Gaudichon" tagged apart
+                end = spans[k][1]
+                k += 1
+            elif _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
                 after = _NAME_AFTER.match(text, end)
-                if after and after.end() <= _start_of(spans, k + 1):
+                if after and after.end() <= _start_of(spans, k):
                     longer = after.end()
                     while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
                         longer = text.rfind(" ", start, longer)
