@@ -355,3 +355,17 @@ def test_initials_belong_to_the_name_next_to_them() -> None:
     marks = anonymize_spans(text, spans).marks
     assert [text[m.start:m.end] for m in marks] == ["C. Aubineau", "I. Gaudichon", "Dupont", "J.-P. Roux",
                                                      "A. Le Bihan"]
+
+
+def test_a_name_after_a_word_of_kinship_is_a_person() -> None:
+    text = "Son fils Duarte et sa demi-sœur Lina vivent avec sa mère Mme Rose Ney ; leur enfant Mai aussi."
+    out = anonymize_spans(text, []).text
+    assert out == "Son fils [PERS] et sa demi-sœur [PERS] vivent avec sa mère Mme [PERS] ; leur enfant [PERS] aussi."
+
+
+def test_the_president_of_a_body_that_is_not_a_court_has_no_court_role() -> None:
+    from fastner.apps.analysis import role_flag
+
+    for after, role in ((", présidente de chambre", True), (", président du conseil de prud'hommes", True),
+                        (", président du conseil syndical", False), (", présidente de l'association", False)):
+        assert bool(role_flag("JUDGE_CLERK", "M. X" + after, 3, 4)) is role

@@ -22,9 +22,12 @@ BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
 ROLE = 2  # span flag: a judge's or a lawyer's mention next to a word naming a role of the court ("présidente", "Me")
 ROLE_LABELS = frozenset(("JUDGE_CLERK", "LAWYER"))  # the people of the court, kept in clear
 # the words naming their roles (`role_flag`), in any case but "Me" and "Maître" ("il me semble", "le maître de
-# l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them
+# l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them; the president
+# of a body that is not a court ("président du conseil syndical", "de l'association") is none
 _ROLE_WORDS = re.compile(
-    r"\b(?:(?:vice-)?pr[ée]sidente?s?|conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
+    r"\b(?:(?:vice-)?pr[ée]sidente?s?(?!\s+d(?:u|es|e\s+la|e\s+l['’])\s*(?:conseil(?!\s+de\s+prud)|association|"
+    r"soci[ée]t[ée]|directoire|comit[ée]|syndicat|club|fondation|f[ée]d[ée]ration|groupe))|"
+    r"conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
     r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s?(?: g[ée]n[ée]rale?s?)?|"
     r"minist[èe]re public|composition|barreau)\b|(?-i:\b(?:Me|Ma[iî]tre|MAÎTRE)\b)", re.IGNORECASE)
 # where a mention's clause ends: ; ! ? a blank line, or a full stop that does not end a title ("M. X")

@@ -811,14 +811,18 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tu
 
 
 # a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
+# (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai")
 _TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
-                    r"[Pp]rofesseur)|(Me|Ma[iî]tre))[ \t\u00a0]+")
+                    r"[Pp]rofesseur|(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|"
+                    r"grand-|arrière-petite?-|beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|"
+                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?))|(Me|Ma[iî]tre))"
+                    r"[ \t\u00a0]+")
 _NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
                          r"([^\W\d_][\w'’‐‑-]*)")
 # words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
-_NOT_NAMES = frozenset(("président", "présidente", "procureur", "procureure", "bâtonnier", "conseiller",
+_NOT_NAMES = _TITLES | frozenset(("président", "présidente", "procureur", "procureure", "bâtonnier", "conseiller",
                         "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
-                        "préfète", "directeur", "directrice", "ministre", "expert", "experte", "docteur"))
+                        "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
 # after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
 _NOT_LAWYER = re.compile(r"\s*,?\s*(?:notaire|huissier|commissaire de justice|mandataire|liquidateur|"
                          r"administrat(?:eur|rice) judiciaire)", re.IGNORECASE)
