@@ -369,3 +369,15 @@ def test_the_president_of_a_body_that_is_not_a_court_has_no_court_role() -> None
     for after, role in ((", présidente de chambre", True), (", président du conseil de prud'hommes", True),
                         (", président du conseil syndical", False), (", présidente de l'association", False)):
         assert bool(role_flag("JUDGE_CLERK", "M. X" + after, 3, 4)) is role
+
+
+def test_streets_towns_and_named_places_make_one_address() -> None:
+    text = ("Le bail du 47 avenue Jean-Jaurès à Cenon, le chantier de la route de la Chaux à Marsac, le siège en "
+            "zone d'activités du Marais, 2 rue Haute, 59135 Wallers, un bar du quartier de la Belle de Mai ; de Lyon "
+            "à Paris.")
+    spans = spans_of(text, [("47 avenue Jean-Jaurès", "ADDRESS"), ("Cenon", "ADDRESS"), ("Marsac", "ADDRESS"),
+                            ("du Marais, 2 rue Haute, 59135 Wallers", "ADDRESS"), ("Belle de Mai", "ORGANIZATION"),
+                            ("Lyon", "ADDRESS"), ("Paris", "ADDRESS")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Le bail du [ADDRESS], le chantier de la [ADDRESS], le siège en [ADDRESS], un bar du [ADDRESS] ; "
+                   "de [ADDRESS] à [ADDRESS].")

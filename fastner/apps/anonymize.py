@@ -724,12 +724,25 @@ def split_at_gaps(text: str, spans: list[tuple[int, int, str, float]]) -> list[t
 _AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
 _CLOSING = re.compile(r"[^()\n]{0,40}\)")  # the rest of "Le Lamentin (Martinique" up to its ")"
 _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
+# the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
+_STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
+           r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
+           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
+_OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
+_CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
+_PLACE_WORD_BEFORE = re.compile(f"\\b{_STREET}\\s+\\Z")  # before an address that starts "du Marais"
+_STARTS_WITH_OF = re.compile(f"{_OF}\\s*(?=[A-ZÀ-ÖØ-Þ])")
+# "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
+_STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
+                            f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
 
 
 def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
     "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
-    a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in."""
+    a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
+    street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), and the word
+    naming the place before one starting with "du", "de la" ("zone d'activités du Marais")."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
     while k < len(spans):
@@ -738,8 +751,17 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
         if label in ADDRESS_LABELS:
             limit = out[-1][1] if out else 0
             before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
+            street = _STREET_THEN_A.search(text, max(limit, start - 80), start)
             if before:
                 start = before.start()
+            elif street:
+                start = street.start()
+            elif _STARTS_WITH_OF.match(text, start):
+                word = _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start)
+                start = word.start() if word else start
+            if out and out[-1][2] in ADDRESS_LABELS and re.fullmatch(r"\s+à\s+", text[out[-1][1]:start]) \
+                    and _STREET_THEN_A.search(text, out[-1][0], start):  # a street and its town: one address
+                start = out.pop()[0]
             opened = text.count("(", start, end) > text.count(")", start, end)
             after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
             if after:
@@ -865,9 +887,17 @@ _NOT_PLACES = _TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état",
 PLACE_LABEL = "ADDRESS"
 
 
+_NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
+    f"\\b(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\\s+d['’]activités?|zone\\s+(?:industrielle|artisanale|"
+    f"commerciale)|parc\\s+d['’]activités?|ZA|ZI|ZAC)\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
+    f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
+
+
 def add_places(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as places, the untagged capitalized words after "à" ("voisin de l'appelant à Ars-sur-Moselle"):
-    the residence, the birthplace, the place of the facts; not a title, not an acronym of three letters or less."""
+    """`spans` and, as places, the untagged capitalized words after "à" ("voisin de l'appelant à Ars-sur-Moselle":
+    the residence, the birthplace, the place of the facts; not a title, not an acronym of three letters or less)
+    and the named places ("un bar du quartier de la Belle de Mai", whatever the tagger read inside them but a
+    person's name)."""
     found = []
     for match in _PLACE_AFTER_A.finditer(text):
         start, end = match.span(1)
@@ -875,6 +905,13 @@ def add_places(text: str, spans: list[tuple[int, int, str, float]]) -> list[tupl
         if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3):
             continue
         if not any(s < end and start < e for s, e, _, _ in spans):
+            found.append((start, end, PLACE_LABEL, 1.0))
+    for match in _NAMED_PLACE.finditer(text):  # whatever the tagger read inside it ("Belle de Mai", an organization)
+        start, end = match.span()
+        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
+        crossing = [span for span in spans + found if span[0] < end and start < span[1] and span not in inside]
+        if not crossing:
+            spans = [span for span in spans if span not in inside]
             found.append((start, end, PLACE_LABEL, 1.0))
     return sorted(spans + found) if found else spans
 
