@@ -250,6 +250,8 @@ class _Context:
                 return [(party[0], "PERS")]
             case "PGS":
                 return [(f"{party[0]} {party[1]}", "PERS")]
+            case "PF":  # first name and surname (upper case at times): one person, one span
+                return [(f"{party[0]} {self._surname(party[1])}", "PERS")]
             case "ORGP":
                 return [(rng.choice(self.companies) if self.companies else w.institution(), "ORGANIZATION")]
             case "ORGI":
@@ -261,10 +263,9 @@ class _Context:
                 return [(w.address(f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}", w.town()), "ADDRESS")]
             case "TOWN" | "BIRTHPLACE":
                 return [(w.town(), "ADDRESS")]
-            case "FOREIGN":
-                return [(rng.choice(w.lists["foreign_places"]), "ADDRESS")]
-            case "COUNTRY":
-                return [(rng.choice(w.lists["countries"]), None)]
+            case "FOREIGN":  # with its country: "Tunis (Tunisie)" is one place
+                place = rng.choice(w.lists["foreign_places"])
+                return [(f"{place} ({rng.choice(w.lists['countries'])})", "ADDRESS")]
             case "LIEUDIT":
                 return [(rng.choice(w.lists["lieudits"]), "ADDRESS")]
             case "DATE":
