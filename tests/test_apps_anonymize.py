@@ -381,3 +381,10 @@ def test_streets_towns_and_named_places_make_one_address() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Le bail du [ADDRESS], le chantier de la [ADDRESS], le siège en [ADDRESS], un bar du [ADDRESS] ; "
                    "de [ADDRESS] à [ADDRESS].")
+
+
+def test_whoever_is_born_is_a_person() -> None:
+    text = "Louis, né en 2008, Mai, née en 2011, et Baptiste ; Mai a dit. La SARL Ney, née de la fusion, paie."
+    out = anonymize_spans(text, spans_of(text, [("Baptiste", "PERS")])).text
+    assert out == ("[PERS], né en 2008, [PERS], née en 2011, et [PERS] ; [PERS] a dit. "
+                   "La SARL Ney, née de la fusion, paie.")

@@ -916,6 +916,24 @@ def add_places(text: str, spans: list[tuple[int, int, str, float]]) -> list[tupl
     return sorted(spans + found) if found else spans
 
 
+# "Mai, née en 2011": capitalized words right before ", né(e) le / en / à" name a person
+_BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*[ \t\u00a0]+){0,3}[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*),?"
+                         r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
+
+
+def add_born_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons, the untagged capitalized words just before ", né(e) le / en / à" ("Louis, né en
+    2008, Mai, née en 2011"): whoever is born is a person."""
+    found = []
+    for match in _BORN_AFTER.finditer(text):
+        start, end = match.span(1)
+        if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES:
+            continue
+        if not any(s < end and start < e for s, e, _, _ in spans):
+            found.append((start, end, TITLED_LABEL, 1.0))
+    return sorted(spans + found) if found else spans
+
+
 def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
     notaire") relabeled a person: notaries, bailiffs and mandataires are not the court's people."""
@@ -934,7 +952,7 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
     spans = split_at_gaps(text, spans)
     if pseudonymize:
         spans = complete_names(text, complete_addresses(text, relabel_notaries(text, spans)))
-        spans = add_places(text, add_titled_names(text, add_initials(text, spans)))
+        spans = add_born_names(text, add_places(text, add_titled_names(text, add_initials(text, spans))))
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
