@@ -45,7 +45,8 @@ def _handwritten(hw: dict[str, Any]) -> list[str]:
     lines = [
         f"Set: `{hw['path']}` ({sizes}); "
         "written by hand, never produced by the generator (its README says how). The `dev` half was read to "
-        "find what the generator lacks; the `heldout` half was only scored.",
+        "find what the generator and the pseudonymization lack (by kind of error); the `heldout` half was only "
+        "scored.",
         "",
         "### Span F1 of `predict` (exact character offsets)",
         "",
@@ -74,10 +75,11 @@ def _handwritten(hw: dict[str, Any]) -> list[str]:
         "kept when none is; other text: the non-space characters outside every gold PERS, ADDRESS, LAWYER and "
         "JUDGE_CLERK mention (and, for cassation, outside birth dates), unchanged. The consistency pass (off "
         "with `--no-consistency`) also keeps a mention tagged as a judge or a lawyer in clear only if that "
-        "string is named somewhere in the document next to a word of a court role (présidente, greffier, Me...: "
-        "`analysis.role_flag`); anonymize takes an address whole (a \"(34)\" after it, a \"lieu-dit\" before it), "
-        "a name ending on a particle whole, the place after a birth date as a place whatever its tag, and an "
-        "initial with an ellipsis (\"X...\") as a person (`anonymize.store_spans`).",
+        "string, or a longer name it is a short form of, is named in the document next to a word of a court role "
+        "(présidente, greffier, Me...: `analysis.role_flag`, `anonymize.is_short_form`). Around the model, "
+        "anonymize makes addresses and names whole and replaces untagged names after a title or a word of "
+        "kinship, places after \"à\", named places, whoever is \"né(e) le\", the place after a birth date and "
+        "initials with an ellipsis (`anonymize.store_spans`; the README lists them).",
         "",
         "| command | set | PERS+ADDRESS replaced | PERS | ADDRESS | lawyers and judges kept | other text unchanged "
         "| birth dates replaced |",
