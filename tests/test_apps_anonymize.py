@@ -390,3 +390,15 @@ def test_whoever_is_born_is_a_person() -> None:
     out = anonymize_spans(text, spans_of(text, [("Baptiste", "PERS")])).text
     assert out == ("[PERS], né en 2008, [PERS], née en 2011, et [PERS] ; [PERS] a dit. "
                    "La SARL Ney, née de la fusion, paie.")
+
+
+def test_the_passes_label_what_they_find_with_the_replaced_types() -> None:
+    """Another model's labels (PER, LOC): the persons and places the passes find take those; a pass whose kind of
+    label is not replaced adds nothing."""
+    text = "Madame Ney, née le 3 mai 1960 à Brest, vit à Lorient avec son fils Jean."
+    spans = spans_of(text, [("3 mai 1960", "DATE")])
+    out = anonymize_spans(text, spans, types=("PER", "LOC"), strategy="cassation")
+    assert out.text == "Madame [A], née le [Date naissance 1] à [Localité 1], vit à [Localité 2] avec son fils [B]."
+    assert {m.label for m in out.marks} >= {"PER", "LOC"}
+    out = anonymize_spans(text, spans, types=("PER",))
+    assert out.text == "Madame [PER], née le 3 mai 1960 à Brest, vit à Lorient avec son fils [PER]."

@@ -36,6 +36,7 @@ Everything outside the replaced spans is copied unchanged: the output is the inp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import random
@@ -75,7 +76,6 @@ ORGANIZATION_LABELS = frozenset({"ORGANIZATION", "ORG", "ORGANISATION", "COMPANY
 ADDRESS_LABELS = frozenset({"ADDRESS", "ADRESSE"})
 LOCALITY_LABELS = frozenset({"LOC", "LOCALITY", "LOCALITE", "CITY", "GPE"})
 DATE_LABELS = frozenset({"DATE"})
-BIRTHPLACE_LABEL = "ADDRESS"  # the label of a place of birth found after a birth date ("né le ... à Quimper")
 MAX_ENTRY_CHARS = 200  # longer tagged strings are not looked for again (not names, not addresses)
 
 
@@ -821,13 +821,12 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
 
 
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
-INITIAL_LABEL = "PERS"
 
 
-def add_initials(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons, the untagged initials followed by an ellipsis ("un autre client, X..., mineur"):
-    the convention that names a person already pseudonymized or kept anonymous."""
-    found = [(m.start(), m.end(), INITIAL_LABEL, 1.0) for m in _INITIAL.finditer(text)
+def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: str) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
+    X..., mineur"): the convention that names a person already pseudonymized or kept anonymous."""
+    found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
              if not any(s < m.end() and m.start() < e for s, e, _, _ in spans)]
     return sorted(spans + found) if found else spans
 
@@ -848,14 +847,14 @@ _NOT_NAMES = _TITLES | frozenset(("président", "présidente", "procureur", "pro
 # after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
 _NOT_LAWYER = re.compile(r"\s*,?\s*(?:notaire|huissier|commissaire de justice|mandataire|liquidateur|"
                          r"administrat(?:eur|rice) judiciaire)", re.IGNORECASE)
-TITLED_LABEL = "PERS"
 
 
-def add_titled_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons, the untagged names after a title ("Madame Đỗ expose"): capitalized words, with
-    their particles, up to four. Left untagged: a name with a court role in its clause (`analysis.role_flag`,
-    a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a bailiff's or a mandataire's
-    (a lawyer)."""
+def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person: str
+                     ) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"): capitalized
+    words, with their particles, up to four. Left untagged: a name with a court role in its clause
+    (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
+    bailiff's or a mandataire's (a lawyer)."""
     found = []
     for title in _TITLE.finditer(text):
         start = end = title.end()
@@ -874,7 +873,7 @@ def add_titled_names(text: str, spans: list[tuple[int, int, str, float]]) -> lis
             continue
         if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
             continue
-        found.append((start, end, TITLED_LABEL, 1.0))
+        found.append((start, end, person, 1.0))
     return sorted(spans + found) if found else spans
 
 
@@ -884,7 +883,6 @@ _PLACE_AFTER_A = re.compile(
     r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
     r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)(?![ \t\u00a0]*[A-ZÀ-ÖØ-Þ\d])")
 _NOT_PLACES = _TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
-PLACE_LABEL = "ADDRESS"
 
 
 _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
@@ -893,11 +891,11 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
     f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
-def add_places(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as places, the untagged capitalized words after "à" ("voisin de l'appelant à Ars-sur-Moselle":
-    the residence, the birthplace, the place of the facts; not a title, not an acronym of three letters or less)
-    and the named places ("un bar du quartier de la Belle de Mai", whatever the tagger read inside them but a
-    person's name)."""
+def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
+    Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
+    letters or less) and the named places ("un bar du quartier de la Belle de Mai", whatever the tagger read
+    inside them but a person's name)."""
     found = []
     for match in _PLACE_AFTER_A.finditer(text):
         start, end = match.span(1)
@@ -905,14 +903,14 @@ def add_places(text: str, spans: list[tuple[int, int, str, float]]) -> list[tupl
         if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3):
             continue
         if not any(s < end and start < e for s, e, _, _ in spans):
-            found.append((start, end, PLACE_LABEL, 1.0))
+            found.append((start, end, place, 1.0))
     for match in _NAMED_PLACE.finditer(text):  # whatever the tagger read inside it ("Belle de Mai", an organization)
         start, end = match.span()
         inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
         crossing = [span for span in spans + found if span[0] < end and start < span[1] and span not in inside]
         if not crossing:
             spans = [span for span in spans if span not in inside]
-            found.append((start, end, PLACE_LABEL, 1.0))
+            found.append((start, end, place, 1.0))
     return sorted(spans + found) if found else spans
 
 
@@ -921,38 +919,58 @@ _BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-
                          r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
 
 
-def add_born_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons, the untagged capitalized words just before ", né(e) le / en / à" ("Louis, né en
-    2008, Mai, née en 2011"): whoever is born is a person."""
+def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: str
+                   ) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
+    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person."""
     found = []
     for match in _BORN_AFTER.finditer(text):
         start, end = match.span(1)
         if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES:
             continue
         if not any(s < end and start < e for s, e, _, _ in spans):
-            found.append((start, end, TITLED_LABEL, 1.0))
+            found.append((start, end, person, 1.0))
     return sorted(spans + found) if found else spans
 
 
-def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]], person: str
+                     ) -> list[tuple[int, int, str, float]]:
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
-    notaire") relabeled a person: notaries, bailiffs and mandataires are not the court's people."""
-    return [(start, end, TITLED_LABEL if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
+    notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people."""
+    return [(start, end, person if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
             for start, end, label, score in spans]
 
 
+@functools.lru_cache(maxsize=64)
+def rule_labels(types: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The labels, among the replaced `types`, that the passes give what they find: (a person's, a place's);
+    None where no type is one ("PERS"/"ADDRESS" for the bundled model, "PER"/"LOC" for others)."""
+    person = next((t for t in types if is_person(t) and t not in ROLE_LABELS), None)
+    place = next((t for t in types if t in ADDRESS_LABELS), None) or next(
+        (t for t in types if t in LOCALITY_LABELS), None)
+    return person, place
+
+
 def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
-                pseudonymize: bool = True) -> None:
+                pseudonymize: bool = True, types: Collection[str] = DEFAULT_TYPES) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
     `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
     judge's or lawyer's role nearby). `pseudonymize`:
-    names and addresses made whole (`complete_names`, `complete_addresses`), initials added (`add_initials`),
-    and the place of birth after a birth date ("née le ... à Béziers (34)") stored as an address, tagged or
-    not, whatever type the tagger gave the spans inside it (a town read as a person)."""
+    names and addresses made whole (`complete_names`, `complete_addresses`), the persons and places the tagger
+    missed added (`add_initials`, `add_titled_names`, `add_places`, `add_born_names`; labeled with the replaced
+    `types`' own: `rule_labels`), and the place of birth after a birth date ("née le ... à Béziers (34)") stored
+    as a place, tagged or not, whatever type the tagger gave the spans inside it (a town read as a person)."""
     spans = split_at_gaps(text, spans)
+    person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
     if pseudonymize:
-        spans = complete_names(text, complete_addresses(text, relabel_notaries(text, spans)))
-        spans = add_born_names(text, add_places(text, add_titled_names(text, add_initials(text, spans))))
+        spans = complete_addresses(text, relabel_notaries(text, spans, person) if person else spans)
+        spans = complete_names(text, spans)
+        if person:
+            spans = add_titled_names(text, add_initials(text, spans, person), person)
+        if place:
+            spans = add_places(text, spans, place)
+        if person:
+            spans = add_born_names(text, spans, person)
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
@@ -961,25 +979,28 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
         if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
             flags |= role_flag(label, text, start, end)
         store.add(offset + start, offset + end, label, score, text[start:end], flags)
-        place = birthplace_after(text, end) if flags & BIRTH and pseudonymize else None
-        if place is None:
+        birthplace = birthplace_after(text, end) if flags & BIRTH and place else None
+        if birthplace is None:
             continue
         inside = k
-        while inside < len(spans) and spans[inside][1] <= place[1]:  # spans within the place
+        while inside < len(spans) and spans[inside][1] <= birthplace[1]:  # spans within the place
             inside += 1
-        if place[1] <= _start_of(spans, inside):  # none crosses its end
-            store.add(offset + place[0], offset + place[1], BIRTHPLACE_LABEL, score, text[place[0]:place[1]], BIRTH)
+        if birthplace[1] <= _start_of(spans, inside):  # none crosses its end
+            store.add(offset + birthplace[0], offset + birthplace[1], place, score,
+                      text[birthplace[0]:birthplace[1]], BIRTH)
             k = inside
 
 
-def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]]) -> SpanStore:
-    """A SpanStore from `(start, end, label, score)` spans of `text` (sorted, overlapping ones dropped)."""
+def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]],
+                     types: Collection[str] = DEFAULT_TYPES) -> SpanStore:
+    """A SpanStore from `(start, end, label, score)` spans of `text` (sorted, overlapping ones dropped), the
+    replaced `types` given."""
     kept: list[tuple[int, int, str, float]] = []
     for start, end, label, score in sorted(spans):
         if 0 <= start < end <= len(text) and (not kept or start >= kept[-1][1]):
             kept.append((start, end, label, score))
     store = SpanStore()
-    store_spans(store, text, kept)
+    store_spans(store, text, kept, types=types)
     return store
 
 
@@ -989,7 +1010,7 @@ def anonymize_spans(text: str, spans: Iterable[tuple[int, int, str, float]], *, 
     """Pseudonymize `text` given its spans (no tagger involved): the same code path as `fastner anonymize`."""
     from fastner.apps.documents import iter_pieces
 
-    store = store_from_spans(text, spans)
+    store = store_from_spans(text, spans, types)
     rewriter = Rewriter(store, replaced=types, strategy=strategy, consistency=consistency, seed=seed)
     out: list[str] = []
     marks: list[Mark] = []

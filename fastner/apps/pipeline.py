@@ -149,7 +149,7 @@ class Job:
         """Take one tagged sentence (in document order)."""
         anonymize = self.engine.settings.mode == "anonymize"
         store_spans(self.store, sentence.text, [(sp.start, sp.end, sp.label, sp.score) for sp in sentence.spans],
-                    offset, pseudonymize=anonymize)
+                    offset, pseudonymize=anonymize, types=self.engine.settings.types)
         spans = [(offset + sp.start, offset + sp.end, sp) for sp in sentence.spans]
         if self.primary is not None:
             if self.engine.settings.format == "jsonl":
