@@ -402,3 +402,10 @@ def test_the_passes_label_what_they_find_with_the_replaced_types() -> None:
     assert {m.label for m in out.marks} >= {"PER", "LOC"}
     out = anonymize_spans(text, spans, types=("PER",))
     assert out.text == "Madame [PER], née le 3 mai 1960 à Brest, vit à Lorient avec son fils [PER]."
+
+
+def test_a_name_after_a_title_takes_the_capitalized_words_after_it() -> None:
+    text = "Madame Thanh-Hương Đỗ, agissant, et M. Paul de Lyon ; N. Riou     C. Le Bihan"
+    spans = spans_of(text, [("Thanh-Hương", "PERS"), ("Paul", "PERS"), ("C.", "PERS"), ("Le Bihan", "ADDRESS")])
+    marks = anonymize_spans(text, spans).marks
+    assert [text[m.start:m.end] for m in marks] == ["Thanh-Hương Đỗ", "Paul", "C. Le Bihan"]

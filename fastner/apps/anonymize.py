@@ -790,8 +790,9 @@ _TITLE_THEN_PARTICLES = re.compile(
 def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
     """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
     ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
-    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, the particles between a title and the
-    name ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
+    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
+    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), the particles between a title and the name
+    ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
     while k < len(spans):
@@ -805,9 +806,9 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
                 start = particles.start(1)
             elif initials and text[initials.start():initials.end() - 1] not in ("M.", "MM."):
                 start = initials.start()
-            if _INITIALS_ONLY.fullmatch(text, start, end) and k < len(spans) and spans[k][2] == label \
-                    and text[end:spans[k][0]] == " ":  # "I." and "Gaudichon" tagged apart
-                end = spans[k][1]
+            if _INITIALS_ONLY.fullmatch(text, start, end) and k < len(spans) and text[end:spans[k][0]] == " " \
+                    and (spans[k][2] == label or not is_person(spans[k][2])) and text[spans[k][0]].isupper():
+                end = spans[k][1]  # "I." and "Gaudichon" tagged apart, "C." and "Le Bihan" read as a place
                 k += 1
             elif _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
                 after = _NAME_AFTER.match(text, end)
@@ -816,8 +817,27 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
                     while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
                         longer = text.rfind(" ", start, longer)
                     end = max(end, longer)
+            elif _TITLE_BEFORE.search(text, max(limit, start - 14), start):
+                end = _name_words_after(text, end, _start_of(spans, k), 2)  # "Madame Thanh-Hương" + "Đỗ"
         out.append((start, end, label, score))
     return out
+
+
+_NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
+_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle))[ \t\u00a0]+\Z")
+
+
+def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
+    """Where a name ending at `end` ends once the capitalized words right after it (at most `most`, none past
+    `limit`, none that names no one: `_NOT_NAMES`; no particle: "M. Paul de Lyon" may be Paul from Lyon) are
+    taken in."""
+    for _ in range(most):
+        word = _NEXT_WORD.match(text, end)
+        if word is None or word.end() > limit or not word.group(1)[0].isupper() \
+                or word.group(1).casefold() in _NOT_NAMES:
+            break
+        end = word.end()
+    return end
 
 
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
