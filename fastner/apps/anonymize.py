@@ -840,6 +840,12 @@ def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
     return end
 
 
+def _overlaps(spans: list[tuple[int, int, str, float]], start: int, end: int) -> bool:
+    """Whether `[start, end)` overlaps one of `spans` (sorted, not overlapping): a bisection, not a scan."""
+    k = bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
+
+
 _INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
 
 
@@ -847,7 +853,7 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: st
     """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
     X..., mineur"): the convention that names a person already pseudonymized or kept anonymous."""
     found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
-             if not any(s < m.end() and m.start() < e for s, e, _, _ in spans)]
+             if not _overlaps(spans, m.start(), m.end())]
     return sorted(spans + found) if found else spans
 
 
@@ -886,7 +892,7 @@ def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person
             if words == 0:
                 start = piece.start() + len(piece.group()) - len(piece.group().lstrip(" \t\u00a0"))
             end, words = piece.end(), words + 1
-        if not words or any(s < end and start < e for s, e, _, _ in spans):
+        if not words or _overlaps(spans, start, end):
             continue
         lawyer_title = title.group(3) is not None
         if lawyer_title and not _NOT_LAWYER.match(text, end):
@@ -922,7 +928,7 @@ def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) 
         word = _NAME_WORD.match(text, start)
         if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3):
             continue
-        if not any(s < end and start < e for s, e, _, _ in spans):
+        if not _overlaps(spans, start, end):
             found.append((start, end, place, 1.0))
     for match in _NAMED_PLACE.finditer(text):  # whatever the tagger read inside it ("Belle de Mai", an organization)
         start, end = match.span()
@@ -948,7 +954,7 @@ def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: 
         start, end = match.span(1)
         if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES:
             continue
-        if not any(s < end and start < e for s, e, _, _ in spans):
+        if not _overlaps(spans, start, end):
             found.append((start, end, person, 1.0))
     return sorted(spans + found) if found else spans
 
