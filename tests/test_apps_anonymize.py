@@ -386,10 +386,11 @@ def test_streets_towns_and_named_places_make_one_address() -> None:
 
 
 def test_whoever_is_born_is_a_person() -> None:
-    text = "Louis, né en 2008, Mai, née en 2011, et Baptiste ; Mai a dit. La SARL Ney, née de la fusion, paie."
+    text = ("Louis, né en 2008, Mai, née en 2011, et Baptiste ; Mai a dit. La SARL Ney, née de la fusion, paie. "
+            "L'appelant, né le 2 mai.")
     out = anonymize_spans(text, spans_of(text, [("Baptiste", "PERS")])).text
     assert out == ("[PERS], né en 2008, [PERS], née en 2011, et [PERS] ; [PERS] a dit. "
-                   "La SARL Ney, née de la fusion, paie.")
+                   "La SARL Ney, née de la fusion, paie. L'appelant, né le 2 mai.")
 
 
 def test_the_passes_label_what_they_find_with_the_replaced_types() -> None:

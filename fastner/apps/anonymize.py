@@ -908,6 +908,7 @@ def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person
 _PLACE_AFTER_A = re.compile(
     r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
     r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)(?![ \t\u00a0]*[A-ZÀ-ÖØ-Þ\d])")
+_ELIDED_NOUN = re.compile(r"[LlDd]['’][a-zà-ÿ]")  # "L'appelant": an article and a noun, neither name nor place
 _NOT_PLACES = _TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
 
 
@@ -926,7 +927,8 @@ def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) 
     for match in _PLACE_AFTER_A.finditer(text):
         start, end = match.span(1)
         word = _NAME_WORD.match(text, start)
-        if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3):
+        if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3) \
+                or _ELIDED_NOUN.match(text, start):
             continue
         if not _overlaps(spans, start, end):
             found.append((start, end, place, 1.0))
@@ -948,11 +950,11 @@ _BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-
 def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: str
                    ) -> list[tuple[int, int, str, float]]:
     """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
-    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person."""
+    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name)."""
     found = []
     for match in _BORN_AFTER.finditer(text):
         start, end = match.span(1)
-        if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES:
+        if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES or _ELIDED_NOUN.match(text, start):
             continue
         if not _overlaps(spans, start, end):
             found.append((start, end, person, 1.0))
