@@ -410,3 +410,18 @@ def test_a_name_after_a_title_takes_the_capitalized_words_after_it() -> None:
     spans = spans_of(text, [("Thanh-Hương", "PERS"), ("Paul", "PERS"), ("C.", "PERS"), ("Le Bihan", "ADDRESS")])
     marks = anonymize_spans(text, spans).marks
     assert [text[m.start:m.end] for m in marks] == ["Thanh-Hương Đỗ", "Paul", "C. Le Bihan"]
+
+
+def test_third_round_of_hand_written_errors() -> None:
+    """First names listed after a surname in capitals, a mandataire named with his office, the consorts, a place
+    and its commune, a shopping centre before "à", a birthplace after "aux", a department read as a place alone,
+    a signature read as a place."""
+    text = ("Greffière : Mme Gisèle Mondésir. CHAUMEIL Rémi, Pierre, né le 3 mai 1961 aux Abymes (Guadeloupe)\n"
+            "Me Paul Roux en qualité d'administrateur ; les consorts Fontaine ; au lieu-dit Le Champ, commune de "
+            "Rânes (61) ; au centre commercial Les Ormeaux à Vitrolles ; à Houtaud (25).\nG. Mondésir")
+    spans = spans_of(text, [("Gisèle Mondésir", "JUDGE_CLERK"), ("CHAUMEIL Rémi", "PERS"), ("Pierre", "ADDRESS"),
+                            ("3 mai 1961", "DATE"), ("lieu-dit Le Champ", "ADDRESS"), ("Rânes (61)", "ADDRESS"),
+                            ("Vitrolles", "ADDRESS"), ("25)", "ADDRESS"), ("G. Mondésir", "ADDRESS")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Greffière : Mme Gisèle Mondésir. [PERS], né le 3 mai 1961 aux [ADDRESS]\nMe [PERS] en qualité "
+                   "d'administrateur ; les consorts [PERS] ; au [ADDRESS] ; au [ADDRESS] ; à [ADDRESS].\nG. Mondésir")

@@ -35,12 +35,12 @@ _CLAUSE_END = re.compile(r"[;!?]|\n\s*\n|(?<!\bM)(?<!\bMM)(?<!\bMe)(?<!\bMme)(?<
 _BIRTH_BEFORE = re.compile(
     r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
-# after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans": a capitalized place name,
-# hyphenated words kept together, an optional "(department or country)" after it
+# after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans", " aux Abymes", " au Moule": a
+# capitalized place name, hyphenated words kept together, an optional "(department or country)" after it
 # (decomposed accents and invisible format characters inside words, as the tagger reads them)
 _INSIDE = f"[\\w'’{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]"
 _BIRTHPLACE_AFTER = re.compile(
-    f"\\s*,?\\s+(?:à|a\u0300)\\s+((?:(?:Le|La|Les|L['’])\\s?)?[^\\W\\d_]{_INSIDE}*(?:-{_INSIDE}+)*"
+    f"\\s*,?\\s+(?:à|a\u0300|aux?)\\s+((?:(?:Le|La|Les|L['’])\\s?)?[^\\W\\d_]{_INSIDE}*(?:-{_INSIDE}+)*"
     "(?:\\s+\\([^()\\n]{1,40}\\))?)")
 
 

@@ -500,19 +500,23 @@ def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
     return demoted, merged
 
 
-def promote_short_forms(table: EntityTable, person: str) -> tuple[list[tuple[int, str]], dict[int, int]]:
+def promote_short_forms(table: EntityTable, replaced: Collection[str], person: str
+                        ) -> tuple[list[tuple[int, str]], dict[int, int]]:
     """Give the judge's or lawyer's label back to every `person` entity that is a short form of a name the
     document gives with its court role ("M. Arrouy" in the reasons, "M. Philippe Arrouy, avocat général" in the
-    header: `is_short_form`), unless one of its words also names another person of the document. Returns the
-    promoted `(entity, its label now)` and {entity: the entity of that label and string} where one exists."""
+    header: `is_short_form`), and to every entity of another replaced type that is one with initials ("G.
+    Mondésir" signing, read as a place), unless one of its words also names another person of the document.
+    Returns the promoted `(entity, its label now)` and {entity: the entity of that label and string} where one
+    exists."""
     court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
     if not court:
         return [], {}
-    short = {e: next((f for f in court if is_short_form(table.text[e], table.text[f])), None)
-             for e in range(len(table)) if table.label[e] == person}
+    candidates = [e for e in range(len(table)) if table.label[e] == person or (
+        table.label[e] in replaced and table.label[e] not in ROLE_LABELS and _initials_and_words(table.text[e])[0])]
+    short = {e: next((f for f in court if is_short_form(table.text[e], table.text[f])), None) for e in candidates}
     people: set[str] = set()
     for e, f in short.items():
-        if f is None:
+        if f is None and table.label[e] == person:
             people |= _initials_and_words(table.text[e])[1]
     promoted, merged = [], {}
     for e, f in short.items():
@@ -544,13 +548,12 @@ class Rewriter:
             self.replaced |= DATE_LABELS  # the convention replaces a person's birth date (and only that date)
         self.consistency = consistency
         self.all_spans = all_spans
-        person = next((label for label in sorted(self.replaced) if is_person(label)), None)
-        # judges and lawyers never named in a role: (entity, label), and those merged into a person's entity
-        # and persons that are short forms of a name given with its court role
-        self.demoted, merged = (demote_roleless(table, self.replaced, person) if consistency and person is not None
-                                else ([], {}))
-        self.promoted, promoted_merged = (promote_short_forms(table, person) if consistency and person is not None
-                                          else ([], {}))
+        person = rule_labels(tuple(sorted(self.replaced)))[0]  # the replaced person type (PERS), not a role's
+        # judges and lawyers never named in a role: (entity, label), and those merged into a person's entity;
+        # names that are short forms of a name given with its court role
+        settle = consistency and person is not None
+        self.demoted, merged = demote_roleless(table, self.replaced, person) if settle else ([], {})
+        self.promoted, promoted_merged = promote_short_forms(table, self.replaced, person) if settle else ([], {})
         merged.update(promoted_merged)
         probe = Replacer(strategy)
         self._entity_replaced = [table.label[e] in self.replaced and probe.replaces(table.label[e], table.flags[e])
@@ -727,9 +730,10 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 # the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
            r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
-           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
+           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
 _CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
+_COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
 _PLACE_WORD_BEFORE = re.compile(f"\\b{_STREET}\\s+\\Z")  # before an address that starts "du Marais"
 _STARTS_WITH_OF = re.compile(f"{_OF}\\s*(?=[A-ZÀ-ÖØ-Þ])")
 # "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
@@ -741,7 +745,8 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
     """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
     "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
     a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
-    street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), and the word
+    street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
+    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the word
     naming the place before one starting with "du", "de la" ("zone d'activités du Marais")."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
@@ -759,8 +764,9 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
             elif _STARTS_WITH_OF.match(text, start):
                 word = _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start)
                 start = word.start() if word else start
-            if out and out[-1][2] in ADDRESS_LABELS and re.fullmatch(r"\s+à\s+", text[out[-1][1]:start]) \
-                    and _STREET_THEN_A.search(text, out[-1][0], start):  # a street and its town: one address
+            between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else ""
+            if (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start)) or \
+                    _COMMUNE.fullmatch(between):  # a street and its town, a place and its commune: one address
                 start = out.pop()[0]
             opened = text.count("(", start, end) > text.count(")", start, end)
             after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
@@ -791,7 +797,8 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
     """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
     ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
     ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
-    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), the particles between a title and the name
+    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), one written "SURNAME First-name" over its other
+    first names after commas ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
     ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
@@ -819,8 +826,21 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
                     end = max(end, longer)
             elif _TITLE_BEFORE.search(text, max(limit, start - 14), start):
                 end = _name_words_after(text, end, _start_of(spans, k), 2)  # "Madame Thanh-Hương" + "Đỗ"
+            if _SURNAME_FIRST.fullmatch(text, start, end):  # "CHAUMEIL Bernard" + ", Henri"
+                while (more := _MORE_FIRST_NAME.match(text, end)) is not None:
+                    if k < len(spans) and spans[k][0] < more.end():
+                        if spans[k][:2] != more.span(1) or (is_person(spans[k][2]) and spans[k][2] != label):
+                            break
+                        k += 1  # the first name tagged alone (as a name, or as a place)
+                    end = more.end()
         out.append((start, end, label, score))
     return out
+
+
+# "CHAUMEIL Bernard, Henri": a surname in capitals, a first name, and the other first names after commas
+_SURNAME_FIRST = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*[ \t\u00a0]+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’‐‑-]+")
+_MORE_FIRST_NAME = re.compile(r",[ \t\u00a0]*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:[‐‑-][A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?)"
+                              r"(?=[ \t\u00a0]*(?:,|\n|\Z))")
 
 
 _NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
@@ -858,11 +878,12 @@ def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: st
 
 
 # a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
-# (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai")
+# (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai", "les consorts Fontaine")
 _TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
                     r"[Pp]rofesseur|(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|"
                     r"grand-|arrière-petite?-|beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|"
-                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?))|(Me|Ma[iî]tre))"
+                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|"
+                    r"[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+(?:consorts|époux|famille))|(Me|Ma[iî]tre))"
                     r"[ \t\u00a0]+")
 _NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
                          r"([^\W\d_][\w'’‐‑-]*)")
@@ -871,8 +892,8 @@ _NOT_NAMES = _TITLES | frozenset(("président", "présidente", "procureur", "pro
                         "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
                         "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
 # after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
-_NOT_LAWYER = re.compile(r"\s*,?\s*(?:notaire|huissier|commissaire de justice|mandataire|liquidateur|"
-                         r"administrat(?:eur|rice) judiciaire)", re.IGNORECASE)
+_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité d['’]e?|ès qualités? d['’]e?)\s*)?(?:notaire|huissier|"
+                         r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
 
 
 def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person: str
@@ -921,24 +942,26 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
 def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) -> list[tuple[int, int, str, float]]:
     """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
     Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
-    letters or less) and the named places ("un bar du quartier de la Belle de Mai", whatever the tagger read
-    inside them but a person's name)."""
-    found = []
+    letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
+    Belle de Mai", whatever the tagger read inside them but a person's name)."""
+    found: list[tuple[int, int, str, float]] = []
+
+    def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
+        nonlocal spans
+        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
+        if not any(span[0] < end and start < span[1] and span not in inside for span in spans + found):
+            spans = [span for span in spans if span not in inside]
+            found.append((start, end, place, 1.0))
+
     for match in _PLACE_AFTER_A.finditer(text):
         start, end = match.span(1)
         word = _NAME_WORD.match(text, start)
         if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3) \
-                or _ELIDED_NOUN.match(text, start):
+                or _ELIDED_NOUN.match(text, start) or _overlaps(spans, start, word.end()):
             continue
-        if not _overlaps(spans, start, end):
-            found.append((start, end, place, 1.0))
-    for match in _NAMED_PLACE.finditer(text):  # whatever the tagger read inside it ("Belle de Mai", an organization)
-        start, end = match.span()
-        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
-        crossing = [span for span in spans + found if span[0] < end and start < span[1] and span not in inside]
-        if not crossing:
-            spans = [span for span in spans if span not in inside]
-            found.append((start, end, place, 1.0))
+        claim(start, end)  # "à Houtaud (25)", "25)" read as a place alone
+    for match in _NAMED_PLACE.finditer(text):  # "Belle de Mai" of "quartier de la Belle de Mai", an organization
+        claim(*match.span())
     return sorted(spans + found) if found else spans
 
 
