@@ -425,3 +425,14 @@ def test_third_round_of_hand_written_errors() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Greffière : Mme Gisèle Mondésir. [PERS], né le 3 mai 1961 aux [ADDRESS]\nMe [PERS] en qualité "
                    "d'administrateur ; les consorts [PERS] ; au [ADDRESS] ; au [ADDRESS] ; à [ADDRESS].\nG. Mondésir")
+
+
+def test_a_lawyer_named_elsewhere_with_another_profession_is_a_person() -> None:
+    text = ("Prise en la personne de Me Bruno Kowalczyk, 41 rue Haute. Me Kowalczyk en qualité d'administrateur "
+            "et Me Anne Vasseur en qualité de mandataire ; Me Léo Vidal, avocat, plaide.")
+    spans = spans_of(text, [("Bruno Kowalczyk", "LAWYER"), ("Kowalczyk", "LAWYER"), ("Anne Vasseur", "LAWYER"),
+                            ("Léo Vidal", "LAWYER")])
+    spans[1] = spans_of(text, [("Kowalczyk", "LAWYER")], 1)[0]
+    out = anonymize_spans(text, sorted(spans), strategy="numbered").text
+    assert out == ("Prise en la personne de Me [PERS 1], 41 rue Haute. Me [PERS 1] en qualité d'administrateur "
+                   "et Me [PERS 2] en qualité de mandataire ; Me Léo Vidal, avocat, plaide.")

@@ -20,6 +20,7 @@ from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
 PERSON_LABELS = frozenset(labels.PERSON_LABELS) | {"PER", "PERSON"}  # the bundled model's, and other models'
 BIRTH = 1  # span flag: a date that follows "né(e) le" (a birth date)
 ROLE = 2  # span flag: a judge's or a lawyer's mention next to a word naming a role of the court ("présidente", "Me")
+NOT_COURT = 4  # span flag: a name followed by a profession that is not the court's ("Me X, notaire", "mandataire")
 ROLE_LABELS = frozenset(("JUDGE_CLERK", "LAWYER"))  # the people of the court, kept in clear
 # the words naming their roles (`role_flag`), in any case but "Me" and "Maître" ("il me semble", "le maître de
 # l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them; the president

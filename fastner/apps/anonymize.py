@@ -47,6 +47,7 @@ from dataclasses import dataclass, field
 
 from fastner.apps.analysis import (
     BIRTH,
+    NOT_COURT,
     ROLE,
     ROLE_LABELS,
     EntityTable,
@@ -474,16 +475,20 @@ def is_short_form(short: str, name: str) -> bool:
 
 def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
                     ) -> tuple[list[tuple[int, str]], dict[int, int]]:
-    """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions
-    stands next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court,
-    lawyers after "Me"; a party, a child or a social worker that the model mistook for one must not stay in
-    clear. A short form of a judge's or lawyer's name that is named with its role ("G. Wambre" signing the
-    decision, "Grégory Wambre, greffier" in its header: `is_short_form`) stays theirs, unless one of its words
-    also names a person of the document. Returns the demoted `(entity, its label before)` (the review lists
-    them) and {entity: the `person` entity of the same string} where one exists (replaced as that one)."""
-    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
+    """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions stands
+    next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court, lawyers
+    after "Me"; a party, a child or a social worker that the model mistook for one must not stay in clear. A
+    short form of a judge's or lawyer's name that is named with its role ("G. Wambre" signing the decision,
+    "Grégory Wambre, greffier" in its header: `is_short_form`) stays theirs, unless one of its words also names a
+    person of the document. A lawyer's name that the document also gives, or gives a short form of, with a
+    profession that is not the court's ("Me Kowalczyk en qualité d'administrateur") is a person's too. Returns
+    the demoted `(entity, its label before)` (the review lists them) and {entity: the `person` entity of the same
+    string} where one exists (replaced as that one)."""
+    professionals = [e for e in range(len(table)) if table.flags[e] & NOT_COURT]
+    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE
+             and not any(e == p or is_short_form(table.text[p], table.text[e]) for p in professionals)]
     roleless = [e for e in range(len(table))
-                if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and not table.flags[e] & ROLE]
+                if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and e not in court]
     short = {e for e in roleless if any(is_short_form(table.text[e], table.text[f]) for f in court)}
     people: set[str] = set()
     for e in range(len(table)):
@@ -511,8 +516,8 @@ def promote_short_forms(table: EntityTable, replaced: Collection[str], person: s
     court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
     if not court:
         return [], {}
-    candidates = [e for e in range(len(table)) if table.label[e] == person or (
-        table.label[e] in replaced and table.label[e] not in ROLE_LABELS and _initials_and_words(table.text[e])[0])]
+    candidates = [e for e in range(len(table)) if not table.flags[e] & NOT_COURT and (table.label[e] == person or (
+        table.label[e] in replaced and table.label[e] not in ROLE_LABELS and _initials_and_words(table.text[e])[0]))]
     short = {e: next((f for f in court if is_short_form(table.text[e], table.text[f])), None) for e in candidates}
     people: set[str] = set()
     for e, f in short.items():
@@ -892,7 +897,7 @@ _NOT_NAMES = _TITLES | frozenset(("président", "présidente", "procureur", "pro
                         "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
                         "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
 # after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
-_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité d['’]e?|ès qualités? d['’]e?)\s*)?(?:notaire|huissier|"
+_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|d['’]))?(?:notaire|huissier|"
                          r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
 
 
@@ -1029,6 +1034,8 @@ def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, fl
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
         if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
             flags |= role_flag(label, text, start, end)
+            if is_person(label) and _NOT_LAWYER.match(text, end):
+                flags |= NOT_COURT
         store.add(offset + start, offset + end, label, score, text[start:end], flags)
         birthplace = birthplace_after(text, end) if flags & BIRTH and place else None
         if birthplace is None:
