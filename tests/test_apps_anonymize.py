@@ -436,3 +436,17 @@ def test_a_lawyer_named_elsewhere_with_another_profession_is_a_person() -> None:
     out = anonymize_spans(text, sorted(spans), strategy="numbered").text
     assert out == ("Prise en la personne de Me [PERS 1], 41 rue Haute. Me [PERS 1] en qualité d'administrateur "
                    "et Me [PERS 2] en qualité de mandataire ; Me Léo Vidal, avocat, plaide.")
+
+
+def test_particles_alone_are_never_looked_for() -> None:
+    text = "M. de La Vernette et Mme de La. La maison de la rue, DE LA cour, de la Vernette."
+    spans = spans_of(text, [("de La Vernette", "PERS"), ("de La", "PERS")])
+    spans[1] = spans_of(text, [("de La", "PERS")], 1)[0]
+    out = anonymize_spans(text, sorted(spans)).text
+    assert out == "M. [PERS] et Mme [PERS]. La maison de la rue, DE LA cour, [PERS]."
+
+
+def test_a_name_with_first_names_after_commas_is_found_again_without_them() -> None:
+    text = "GIRARDOT Ludovic, Alain, dit Kiki. La cour juge GIRARDOT Ludovic et GIRARDOT."
+    out = anonymize_spans(text, spans_of(text, [("GIRARDOT Ludovic, Alain", "PERS")]), strategy="numbered").text
+    assert out == "[PERS 1], dit Kiki. La cour juge [PERS 1] et [PERS 1]."

@@ -109,6 +109,8 @@ def make_entry(text: str, entity: int, label: str, part: bool = False) -> Entry 
         return None
     seps = tuple(_sep(text[a.end():b.start()]) for a, b in itertools.pairwise(words))
     folded = tuple(_fold(w.group()) for w in words)
+    if all(word in _NOT_SURNAMES for word in folded):  # "de La", "M.": no name to look for
+        return None
     # the first word after the particles, capitalized in the entry, is looked for capitalized ("de la tour" is
     # not de La Tour), unless the entry is a full name of two words or more that does not start with a particle
     # ("raymond lagarde" is Raymond Lagarde)
@@ -200,7 +202,12 @@ def name_parts(text: str) -> list[str]:
     """Parts of a full name that a later mention may use alone, as written in `text`: its surname (every
     word after the first name, or its upper-case words when others are not: "Le Gall", "de La Tour
     d'Auvergne", and without a leading lower-case particle "La Tour d'Auvergne"), the `surname_parts`,
-    and its first name ("Léa"). Parts of fewer than three letters, titles and particles alone are left out."""
+    and its first name ("Léa"); for a name with its other first names after commas ("GIRARDOT Ludovic, Alain"),
+    the name before them and its parts. Parts of fewer than three letters, titles and particles alone are left
+    out."""
+    if "," in text:
+        head = text[:text.index(",")].strip()
+        return list(dict.fromkeys(([head] if len(_NAME_WORD.findall(head)) > 1 else []) + name_parts(head)))
     words = [w for w in _NAME_WORD.finditer(text)]
     while words and words[0].group().casefold() in _TITLES:
         words.pop(0)
