@@ -308,6 +308,7 @@ def test_short_form() -> None:
 
     for short in ("G. Wambre", "M. Wambre", "Wambre", "G. WAMBRE"):
         assert is_short_form(short, "Grégory Wambre")
+    assert is_short_form("Ph. JOUFFROY", "Philippe Jouffroy")
     assert is_short_form("A.-H. de Castagnet", "Anne-Hélène de Castagnet")
     for short in ("Kevin Wambre", "B. Wambre", "Grégory", "G. Wambre-Roux"):
         assert not is_short_form(short, "Grégory Wambre")
@@ -351,12 +352,12 @@ def test_an_untagged_capitalized_word_after_a_is_a_place() -> None:
 
 
 def test_initials_belong_to_the_name_next_to_them() -> None:
-    text = "C. Aubineau     I. Gaudichon\nM. Dupont et J.-P. Roux, puis A. Le Bihan."
+    text = "C. Aubineau     I. Gaudichon\nM. Dupont et J.-P. Roux, puis A. Le Bihan et Ph. JOUFFROY."
     spans = spans_of(text, [("Aubineau", "PERS"), ("I.", "PERS"), ("Gaudichon", "PERS"), ("Dupont", "PERS"),
-                            ("Roux", "PERS"), ("A.", "PERS")])
+                            ("Roux", "PERS"), ("A.", "PERS"), ("Ph", "PERS")])
     marks = anonymize_spans(text, spans).marks
     assert [text[m.start:m.end] for m in marks] == ["C. Aubineau", "I. Gaudichon", "Dupont", "J.-P. Roux",
-                                                     "A. Le Bihan"]
+                                                     "A. Le Bihan", "Ph. JOUFFROY"]
 
 
 def test_a_name_after_a_word_of_kinship_is_a_person() -> None:

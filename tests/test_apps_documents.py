@@ -54,6 +54,7 @@ def test_sentences_have_exact_offsets() -> None:
 @pytest.mark.parametrize("text", [
     "La société, B.P. 12, 97150 Saint-Martin, est représentée par Me J.-P. Durand.",
     "Il demeure résidence Les Pins, bât. C, apt. 4, 13000 Marseille.",
+    "Signé : N. VUILLEMIN, Ph. JOUFFROY.",
 ])
 def test_no_sentence_ends_on_initials_or_an_address_abbreviation(text: str) -> None:
     assert [s for _, s in split_sentences([text + " Elle a fait appel."])] == [text, "Elle a fait appel."]

@@ -458,14 +458,21 @@ class Piece:
         return self.offset + len(self.text)
 
 
+_NAME_WORD_AND_DOT = re.compile(r"([^\W\d_]+(?:[-'’][^\W\d_]+)*)(\.?)")
+
+
 def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
     """A name's initials and its words (case folded; titles and particles left out): "A.-H. Castagnet" ->
-    ({"a", "h"}, {"castagnet"})."""
+    ({"a", "h"}, {"castagnet"}), "Ph. Jouffroy" -> ({"p"}, {"jouffroy"})."""
     initials, words = set(), set()
-    for word in _NAME_WORD.findall(_fold(name)):
+    for match in _NAME_WORD_AND_DOT.finditer(_fold(name)):
+        word = match.group(1)
         if word in _NOT_SURNAMES:
             continue
-        (initials if len(word) == 1 else words).add(word)
+        if len(word) == 1 or (len(word) == 2 and match.group(2)):  # "G.", "Ph."
+            initials.add(word[0])
+        else:
+            words.add(word)
     return initials, words
 
 
@@ -797,8 +804,8 @@ _PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
 _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
 
 
-_INITIALS_ONLY = re.compile(r"(?:[A-ZÀ-ÖØ-Þ]\.[\s‐‑-]*)+")  # "C.", "J.-P.": a name's initials, its surname after
-_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ]\.[ ‐‑-]?)+ \Z")  # "C. " before "Aubineau" (not "M. ")
+_INITIALS_ONLY = re.compile(r"(?:[A-ZÀ-ÖØ-Þ][a-z]?\.[\s‐‑-]*)+")  # "C.", "J.-P.": a name's initials, its surname after
+_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ][a-z]?\.[ ‐‑-]?)+ \Z")  # "C. " before "Aubineau" (not "M. ")
 # a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
 _TITLE_THEN_PARTICLES = re.compile(
     r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
@@ -818,6 +825,8 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
         start, end, label, score = spans[k]
         k += 1
         if is_person(label):
+            if text[end:end + 1] == "." and re.fullmatch(r"[A-ZÀ-ÖØ-Þ][a-z]?", text[start:end]):
+                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it
             limit = out[-1][1] if out else 0
             particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
             initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
@@ -940,7 +949,8 @@ def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person
 # makes a person's name more likely, left to the tagger
 _PLACE_AFTER_A = re.compile(
     r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
-    r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)(?![ \t\u00a0]*[A-ZÀ-ÖØ-Þ\d])")
+    r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)"
+    r"(?![ \t\u00a0]*(?!(?:M|Mme|Mlle|Me|Monsieur|Madame)\b)[A-ZÀ-ÖØ-Þ\d])")
 _ELIDED_NOUN = re.compile(r"[LlDd]['’][a-zà-ÿ]")  # "L'appelant": an article and a noun, neither name nor place
 _NOT_PLACES = _TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
 

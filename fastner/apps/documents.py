@@ -270,11 +270,12 @@ def split_sentences(chunks: Iterable[str], max_chars: int = MAX_SENTENCE_CHARS,
         yield from _segment(buf, 0, len(buf), base, max_chars)
 
 
-# segtok splits after these (it knows English abbreviations): a French title, initials ("J.-P.", "B.P."), an
+# segtok splits after these (it knows English abbreviations): a French title, initials ("J.-P.", "B.P.", "Ph."), an
 # article number's letter ("article L. 1234-5"), a word of an address ("bât.", "apt."), a month, a reference;
 # the next sentence on the line is joined back.
 _ABBREVIATION_END = re.compile(
-    r"(?:^|[\s(«\"'’])(?:M|MM|Mme|Mmes|Mlle|Mlles|Me|Mes|Mr|Dr|Pr|St|Ste|Mgr|(?:[A-ZÀ-Ý]\.-?)*[A-ZÀ-Ý]|art|arts|al|av|bd|"
+    r"(?:^|[\s(«\"'’])(?:M|MM|Mme|Mmes|Mlle|Mlles|Me|Mes|Mr|Dr|Pr|St|Ste|Mgr|(?:[A-ZÀ-Ý]\.-?)*[A-ZÀ-Ý]|Ph|Ch|Th|"
+    r"art|arts|al|av|bd|"
     r"bât|bat|apt|appt|esc|imm|rés|lot|éts|Éts|Ets|rte|chem|imp|"
     r"janv|févr|fév|avr|juil|sept|oct|nov|déc|cf|p|pp|n|no|nos|vol|éd|chap|Cass|civ|com|soc|crim|req|Bull|ass|"
     r"plén|ch|mixte|spéc|préc|réf|obs|not|ord|c|C|sect|anc)\.$")
