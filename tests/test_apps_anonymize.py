@@ -451,3 +451,12 @@ def test_a_name_with_first_names_after_commas_is_found_again_without_them() -> N
     text = "GIRARDOT Ludovic, Alain, dit Kiki. La cour juge GIRARDOT Ludovic et GIRARDOT."
     out = anonymize_spans(text, spans_of(text, [("GIRARDOT Ludovic, Alain", "PERS")]), strategy="numbered").text
     assert out == "[PERS 1], dit Kiki. La cour juge [PERS 1] et [PERS 1]."
+
+
+def test_a_known_name_over_pieces_read_as_other_types_is_replaced_whole() -> None:
+    text = "GIRARDOT Ludovic est prévenu. La cour juge GIRARDOT Ludovic ; la SARL GIRARDOT Ludovic Transports."
+    spans = (spans_of(text, [("GIRARDOT Ludovic", "PERS")]) + spans_of(text, [("GIRARDOT", "ORGANIZATION")], 1)
+             + spans_of(text, [("Ludovic", "ADDRESS")], 1)
+             + spans_of(text, [("SARL GIRARDOT Ludovic Transports", "ORGANIZATION")]))
+    out = anonymize_spans(text, sorted(spans), strategy="numbered").text
+    assert out == ("[PERS 1] est prévenu. La cour juge [PERS 1] ; la SARL GIRARDOT Ludovic Transports.")

@@ -642,12 +642,13 @@ class Rewriter:
                 k = bisect_left(tagged_starts, e)  # spans starting before the match's end...
                 if k and tagged[k - 1][1] > s:  # ...the last of which overlaps it
                     inside = [m for m in marks if s <= m.start and m.end <= e and m.replacement is not None]
-                    covered = sum(1 for a, b in tagged if a < e and s < b)
-                    if not (replace and inside and len(inside) == covered and is_person(entry.label)
+                    within = all(s <= a and b <= e for a, b in tagged if a < e and s < b)
+                    if not (replace and inside and within and is_person(entry.label)
                             and (s, e) != (inside[0].start, inside[-1].end)):
                         continue
-                    # a known name found whole around the model's replaced piece of it ("de La Tour" of
-                    # "de La Tour d'Auvergne"): the whole name is replaced, as one
+                    # a known name found whole around the model's replaced pieces of it ("de La Tour" of "de La
+                    # Tour d'Auvergne"; "Ludovic" read as a place and "GIRARDOT" as a company, of "GIRARDOT
+                    # Ludovic"): the whole name is replaced, as one
                     marks = [m for m in marks if m not in inside]
                 flags = table.flags[entry.entity] if entry.entity < len(table) else 0
                 repl = None
