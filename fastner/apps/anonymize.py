@@ -469,7 +469,7 @@ def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
         word = match.group(1)
         if word in _NOT_SURNAMES:
             continue
-        if len(word) == 1 or (len(word) == 2 and match.group(2)):  # "G.", "Ph."
+        if len(word) == 1 or (match.group(2) and _INITIAL_LETTERS.fullmatch(word.capitalize())):  # "G.", "Ph."
             initials.add(word[0])
         else:
             words.add(word)
@@ -805,8 +805,11 @@ _PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
 _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
 
 
-_INITIALS_ONLY = re.compile(r"(?:[A-ZÀ-ÖØ-Þ][a-z]?\.[\s‐‑-]*)+")  # "C.", "J.-P.": a name's initials, its surname after
-_INITIALS_BEFORE = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ][a-z]?\.[ ‐‑-]?)+ \Z")  # "C. " before "Aubineau" (not "M. ")
+# an initial: "G", "Ph", "Ch" (two letters without a vowel: not "Li", a name); initials: "C.", "J.-P.", "Ph."
+_LETTERS = r"(?:[A-ZÀ-ÖØ-Þ]|[B-DF-HJ-NP-TV-Z][b-df-hj-np-tv-z])"
+_INITIAL_LETTERS = re.compile(_LETTERS)
+_INITIALS_ONLY = re.compile(f"(?:{_LETTERS}\\.[\\s‐‑-]*)+")  # a name's initials, its surname after
+_INITIALS_BEFORE = re.compile(f"(?<![\\w.])(?:{_LETTERS}\\.[ ‐‑-]?)+ \\Z")  # "C. " before "Aubineau" (not "M. ")
 # a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
 _TITLE_THEN_PARTICLES = re.compile(
     r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
@@ -826,8 +829,8 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
         start, end, label, score = spans[k]
         k += 1
         if is_person(label):
-            if text[end:end + 1] == "." and re.fullmatch(r"[A-ZÀ-ÖØ-Þ][a-z]?", text[start:end]):
-                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it
+            if text[end:end + 1] == "." and _INITIAL_LETTERS.fullmatch(text, start, end):
+                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it (not "Li" ending a sentence)
             limit = out[-1][1] if out else 0
             particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
             initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
