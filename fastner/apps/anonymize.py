@@ -27,18 +27,19 @@ that is also the name of a kept person of the document (a judge who shares a par
 for: the model's tags decide there. The same search, over person types, feeds the review checklist's
 "tagged here, untagged there" check. Before it, a judge or a lawyer none of whose mentions stands next to a
 word of a court role ("présidente", "Greffier :", "Me": `analysis.role_flag`) is taken for the replaced person
-type (`demote_roleless`): the tagger's costliest error on real text is a party read as a judge.
+type (`demote_roleless`): the tagger's costliest error on real text is a party read as a judge; a short form
+of a name given with its role ("G. Wambre" of "Grégory Wambre, greffier") stays the court's either way
+(`is_short_form`, `promote_short_forms`).
 
-Addresses are taken whole before any of this (`complete_addresses`: "Béziers (34)", "lieu-dit Kerhuel, ...").
+The spans arrive made whole, with what the tagger missed added, by the passes around the model
+(`passes.store_spans`: "Béziers (34)", "lieu-dit Kerhuel, ...", "Madame Đỗ", "voisin à Ars-sur-Moselle").
 
 Everything outside the replaced spans is copied unchanged: the output is the input with slices swapped.
 """
 
 from __future__ import annotations
 
-import functools
 import itertools
-import math
 import random
 import re
 from bisect import bisect_left
@@ -52,31 +53,30 @@ from fastner.apps.analysis import (
     ROLE_LABELS,
     EntityTable,
     SpanStore,
-    birthplace_after,
-    is_birth_date,
     is_person,
     n_letters,
-    role_flag,
 )
-from fastner.text import COMBINING_MARKS, FORMAT_CHARS, normalized_text
+from fastner.apps.names import (
+    ADDRESS_LABELS,
+    DATE_LABELS,
+    DEFAULT_TYPES,
+    HYPHENS,
+    INITIAL_LETTERS,
+    LOCALITY_LABELS,
+    NAME_WORD,
+    NOT_SURNAMES,
+    ORGANIZATION_LABELS,
+    PARTICLES,
+    TITLES,
+    fold,
+)
+from fastner.apps.passes import rule_labels, store_spans
+from fastner.text import COMBINING_MARKS, FORMAT_CHARS
 
 STRATEGIES = ("placeholder", "numbered", "cassation", "initials", "fake")
-DEFAULT_TYPES = ("PERS", "ADDRESS")
 # a word: letters and digits, with the combining marks and invisible format characters inside it (a name
-# decomposed (NFD) or with a soft hyphen is still one word, compared in its NFC form: `_fold`)
+# decomposed (NFD) or with a soft hyphen is still one word, compared in its NFC form: `fold`)
 _WORD = re.compile(f"\\w[\\w{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]*")
-_NAME_WORD = re.compile(r"[^\W\d_]+(?:[-'’][^\W\d_]+)*")
-_HYPHENS = "-‐‑"
-_TITLES = frozenset(("m", "mme", "mlle", "mr", "mrs", "me", "maître", "maitre", "monsieur", "madame",
-                     "mademoiselle", "docteur", "dr", "pr", "professeur"))
-# the particles of surnames, case folded ("d" and "l": d', l' as `_WORD` splits them)
-_PARTICLES = frozenset(("de", "du", "des", "d", "la", "le", "les", "l", "van", "von", "der", "den", "di", "da", "del",
-                        "della", "dos", "das", "ben", "ibn", "el", "al"))
-_NOT_SURNAMES = _TITLES | _PARTICLES | {"y", "et"}
-ORGANIZATION_LABELS = frozenset({"ORGANIZATION", "ORG", "ORGANISATION", "COMPANY"})
-ADDRESS_LABELS = frozenset({"ADDRESS", "ADRESSE"})
-LOCALITY_LABELS = frozenset({"LOC", "LOCALITY", "LOCALITE", "CITY", "GPE"})
-DATE_LABELS = frozenset({"DATE"})
 MAX_ENTRY_CHARS = 200  # longer tagged strings are not looked for again (not names, not addresses)
 
 
@@ -98,23 +98,18 @@ def _sep(text: str) -> str:
     return " ".join(text.split()) if text.strip() else " "
 
 
-def _fold(word: str) -> str:
-    """The form under which two spellings of a word are the same word: NFC, no format characters, case folded."""
-    return (word if word.isascii() else normalized_text(word)).casefold()
-
-
 def make_entry(text: str, entity: int, label: str, part: bool = False) -> Entry | None:
     words = list(_WORD.finditer(text))
     if not words:
         return None
     seps = tuple(_sep(text[a.end():b.start()]) for a, b in itertools.pairwise(words))
-    folded = tuple(_fold(w.group()) for w in words)
-    if all(word in _NOT_SURNAMES for word in folded):  # "de La", "M.": no name to look for
+    folded = tuple(fold(w.group()) for w in words)
+    if all(word in NOT_SURNAMES for word in folded):  # "de La", "M.": no name to look for
         return None
     # the first word after the particles, capitalized in the entry, is looked for capitalized ("de la tour" is
     # not de La Tour), unless the entry is a full name of two words or more that does not start with a particle
     # ("raymond lagarde" is Raymond Lagarde)
-    capital = next((k for k, word in enumerate(folded) if word not in _PARTICLES), 0)
+    capital = next((k for k, word in enumerate(folded) if word not in PARTICLES), 0)
     any_case = not part and len(folded) > 1 and capital == 0
     upper = words[capital].group()[:1].isupper() and not any_case
     return Entry(folded, seps, entity, label, capital if upper else -1, part)
@@ -154,7 +149,7 @@ class Dictionary:
         for word in _WORD.finditer(text):
             if word.start() < resume:
                 continue
-            candidates = self.by_first.get(_fold(word.group()))
+            candidates = self.by_first.get(fold(word.group()))
             if not candidates:
                 continue
             start = word.start()
@@ -162,8 +157,8 @@ class Dictionary:
                 end = self._match(text, word, entry)
                 if end < 0 or (entry.capital >= 0 and not _nth_word(text, start, entry.capital)[:1].isupper()):
                     continue
-                if (start > 1 and text[start - 1] in _HYPHENS and text[start - 2].isalnum()) or (
-                        end + 1 < len(text) and text[end] in _HYPHENS and text[end + 1].isalnum()):
+                if (start > 1 and text[start - 1] in HYPHENS and text[start - 2].isalnum()) or (
+                        end + 1 < len(text) and text[end] in HYPHENS and text[end + 1].isalnum()):
                     continue  # part of a hyphenated word
                 yield start, end, entry
                 resume = end
@@ -177,7 +172,7 @@ class Dictionary:
             following = _WORD.search(text, previous.end())
             if following is None or following.start() - previous.end() > 8:
                 return -1
-            if _fold(following.group()) != entry.words[k]:
+            if fold(following.group()) != entry.words[k]:
                 return -1
             if _sep(text[previous.end():following.start()]) != entry.seps[k - 1]:
                 return -1
@@ -188,10 +183,10 @@ class Dictionary:
 def surname_parts(text: str) -> list[str]:
     """Words of a full name that identify the person alone: its last name word and its upper-case words
     (three letters at least, titles and particles excluded). A one-word name has none."""
-    words = _NAME_WORD.findall(text)
+    words = NAME_WORD.findall(text)
     if len(words) < 2:
         return []
-    keep = [w for w in words if w.casefold() not in _NOT_SURNAMES and n_letters(w) >= 3]
+    keep = [w for w in words if w.casefold() not in NOT_SURNAMES and n_letters(w) >= 3]
     parts = [w for w in keep if w.isupper()]
     if keep and keep[-1] not in parts:
         parts.append(keep[-1])
@@ -207,9 +202,9 @@ def name_parts(text: str) -> list[str]:
     out."""
     if "," in text:
         head = text[:text.index(",")].strip()
-        return list(dict.fromkeys(([head] if len(_NAME_WORD.findall(head)) > 1 else []) + name_parts(head)))
-    words = [w for w in _NAME_WORD.finditer(text)]
-    while words and words[0].group().casefold() in _TITLES:
+        return list(dict.fromkeys(([head] if len(NAME_WORD.findall(head)) > 1 else []) + name_parts(head)))
+    words = [w for w in NAME_WORD.finditer(text)]
+    while words and words[0].group().casefold() in TITLES:
         words.pop(0)
     if len(words) < 2:
         return []
@@ -230,7 +225,7 @@ def name_parts(text: str) -> list[str]:
     out = []
     for part in parts:
         key = part.casefold()
-        if key in seen or key in _NOT_SURNAMES or n_letters(part) < 3:
+        if key in seen or key in NOT_SURNAMES or n_letters(part) < 3:
             continue
         seen.add(key)
         out.append(part)
@@ -371,7 +366,7 @@ class Replacer:
         if strategy == "cassation":
             return self._cassation(entity, label, flags)
         if strategy == "initials" and is_person(label):
-            initials = [w[0].upper() + "..." for w in _NAME_WORD.findall(text)]
+            initials = [w[0].upper() + "..." for w in NAME_WORD.findall(text)]
             return " ".join(initials) or f"[{label}]"
         if strategy == "fake":
             fake = self._fake(entity, label, text, before)
@@ -411,7 +406,7 @@ class Replacer:
                 self.used.add(pair)
                 self.fakes[key] = pair
             first, surname = self.fakes[key]
-            words = _NAME_WORD.findall(text)
+            words = NAME_WORD.findall(text)
             if words and len(words[-1]) > 1 and words[-1].isupper():
                 surname = surname.upper()
             return surname if len(words) < 2 else f"{first} {surname}"
@@ -465,11 +460,11 @@ def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
     """A name's initials and its words (case folded; titles and particles left out): "A.-H. Castagnet" ->
     ({"a", "h"}, {"castagnet"}), "Ph. Jouffroy" -> ({"p"}, {"jouffroy"})."""
     initials, words = set(), set()
-    for match in _NAME_WORD_AND_DOT.finditer(_fold(name)):
+    for match in _NAME_WORD_AND_DOT.finditer(fold(name)):
         word = match.group(1)
-        if word in _NOT_SURNAMES:
+        if word in NOT_SURNAMES:
             continue
-        if len(word) == 1 or (match.group(2) and _INITIAL_LETTERS.fullmatch(word.capitalize())):  # "G.", "Ph."
+        if len(word) == 1 or (match.group(2) and INITIAL_LETTERS.fullmatch(word.capitalize())):  # "G.", "Ph."
             initials.add(word[0])
         else:
             words.add(word)
@@ -482,8 +477,8 @@ def is_short_form(short: str, name: str) -> bool:
     not "Kevin Pujol" of "Anne-Marie Pujol", nor "Grégory" alone."""
     initials, words = _initials_and_words(short)
     _, full = _initials_and_words(name)
-    surname = next((w for w in reversed(_NAME_WORD.findall(_fold(name))) if w not in _NOT_SURNAMES), None)
-    given = {part[:1] for word in full - words for part in re.split(f"[{_HYPHENS}]", word) if part}
+    surname = next((w for w in reversed(NAME_WORD.findall(fold(name))) if w not in NOT_SURNAMES), None)
+    given = {part[:1] for word in full - words for part in re.split(f"[{HYPHENS}]", word) if part}
     return surname in words and words < full and initials <= given
 
 
@@ -720,354 +715,6 @@ class Anonymized:
     text: str
     marks: list[Mark]  # every replaced slice (model spans and consistency), in document order
     found: list[Mark]  # strings found again outside tagged spans (replaced or not)
-
-
-def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
-    """Where `spans[k]` starts; past the last span, nowhere (a span may grow up to there)."""
-    return spans[k][0] if k < len(spans) else math.inf
-
-
-_GAP = re.compile(r"\s*\t\s*|\s{3,}")  # a tab or three spaces: columns of a layout, never inside a name
-
-
-def split_at_gaps(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` cut where they cross a gap of the layout: the signatures "G. Wambre        V. Stiévenart" side by
-    side, tagged as one name, are two people."""
-    out: list[tuple[int, int, str, float]] = []
-    for start, end, label, score in spans:
-        for gap in _GAP.finditer(text, start, end):
-            if gap.start() > start:
-                out.append((start, gap.start(), label, score))
-            start = gap.end()
-        if start < end:
-            out.append((start, end, label, score))
-    return out
-
-
-_AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
-_CLOSING = re.compile(r"[^()\n]{0,40}\)")  # the rest of "Le Lamentin (Martinique" up to its ")"
-_BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
-# the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
-_STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
-           r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
-           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC)")
-_OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
-_CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
-_COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
-_PLACE_WORD_BEFORE = re.compile(f"\\b{_STREET}\\s+\\Z")  # before an address that starts "du Marais"
-_STARTS_WITH_OF = re.compile(f"{_OF}\\s*(?=[A-ZÀ-ÖØ-Þ])")
-# "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
-_STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
-                            f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
-
-
-def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
-    "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
-    a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
-    street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
-    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the word
-    naming the place before one starting with "du", "de la" ("zone d'activités du Marais")."""
-    out: list[tuple[int, int, str, float]] = []
-    k = 0
-    while k < len(spans):
-        start, end, label, score = spans[k]
-        k += 1
-        if label in ADDRESS_LABELS:
-            limit = out[-1][1] if out else 0
-            before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
-            street = _STREET_THEN_A.search(text, max(limit, start - 80), start)
-            if before:
-                start = before.start()
-            elif street:
-                start = street.start()
-            elif _STARTS_WITH_OF.match(text, start):
-                word = _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start)
-                start = word.start() if word else start
-            between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else ""
-            if (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start)) or \
-                    _COMMUNE.fullmatch(between):  # a street and its town, a place and its commune: one address
-                start = out.pop()[0]
-            opened = text.count("(", start, end) > text.count(")", start, end)
-            after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
-            if after:
-                inside = k
-                while inside < len(spans) and spans[inside][1] <= after.end() and not is_person(spans[inside][2]):
-                    inside += 1
-                if after.end() <= _start_of(spans, inside):
-                    end, k = after.end(), inside
-        out.append((start, end, label, score))
-    return out
-
-
-_PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
-    f"(?:^|\\s)(?:{'|'.join(sorted(_PARTICLES - {'d', 'l'}))})\\Z|(?:^|\\s)[dl]['’]\\Z", re.IGNORECASE)
-_NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
-
-
-# an initial: "G", "Ph", "Ch" (two letters without a vowel: not "Li", a name); initials: "C.", "J.-P.", "Ph."
-_LETTERS = r"(?:[A-ZÀ-ÖØ-Þ]|[B-DF-HJ-NP-TV-Z][b-df-hj-np-tv-z])"
-_INITIAL_LETTERS = re.compile(_LETTERS)
-_INITIALS_ONLY = re.compile(f"(?:{_LETTERS}\\.[\\s‐‑-]*)+")  # a name's initials, its surname after
-_INITIALS_BEFORE = re.compile(f"(?<![\\w.])(?:{_LETTERS}\\.[ ‐‑-]?)+ \\Z")  # "C. " before "Aubineau" (not "M. ")
-# a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
-_TITLE_THEN_PARTICLES = re.compile(
-    r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
-    r"((?:de|du|des|van|von|ben|el|da|dos|di)\s+(?:la\s+|l['’])?|d['’])\Z")
-
-
-def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
-    ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
-    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
-    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), one written "SURNAME First-name" over its other
-    first names after commas ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
-    ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
-    out: list[tuple[int, int, str, float]] = []
-    k = 0
-    while k < len(spans):
-        start, end, label, score = spans[k]
-        k += 1
-        if is_person(label):
-            if text[end:end + 1] == "." and _INITIAL_LETTERS.fullmatch(text, start, end):
-                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it (not "Li" ending a sentence)
-            limit = out[-1][1] if out else 0
-            particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
-            initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
-            if particles:
-                start = particles.start(1)
-            elif initials and text[initials.start():initials.end() - 1] not in ("M.", "MM."):
-                start = initials.start()
-            if _INITIALS_ONLY.fullmatch(text, start, end) and k < len(spans) and text[end:spans[k][0]] == " " \
-                    and (spans[k][2] == label or not is_person(spans[k][2])) and text[spans[k][0]].isupper():
-                end = spans[k][1]  # "I." and "Gaudichon" tagged apart, "C." and "Le Bihan" read as a place
-                k += 1
-            elif _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
-                after = _NAME_AFTER.match(text, end)
-                if after and after.end() <= _start_of(spans, k):
-                    longer = after.end()
-                    while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
-                        longer = text.rfind(" ", start, longer)
-                    end = max(end, longer)
-            elif _TITLE_BEFORE.search(text, max(limit, start - 14), start):
-                end = _name_words_after(text, end, _start_of(spans, k), 2)  # "Madame Thanh-Hương" + "Đỗ"
-            if _SURNAME_FIRST.fullmatch(text, start, end):  # "CHAUMEIL Bernard" + ", Henri"
-                while (more := _MORE_FIRST_NAME.match(text, end)) is not None:
-                    if k < len(spans) and spans[k][0] < more.end():
-                        if spans[k][:2] != more.span(1) or (is_person(spans[k][2]) and spans[k][2] != label):
-                            break
-                        k += 1  # the first name tagged alone (as a name, or as a place)
-                    end = more.end()
-        out.append((start, end, label, score))
-    return out
-
-
-# "CHAUMEIL Bernard, Henri": a surname in capitals, a first name, and the other first names after commas
-_SURNAME_FIRST = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*[ \t\u00a0]+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’‐‑-]+")
-_MORE_FIRST_NAME = re.compile(r",[ \t\u00a0]*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:[‐‑-][A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?)"
-                              r"(?=[ \t\u00a0]*(?:,|\n|\Z))")
-
-
-_NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
-_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle))[ \t\u00a0]+\Z")
-
-
-def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
-    """Where a name ending at `end` ends once the capitalized words right after it (at most `most`, none past
-    `limit`, none that names no one: `_NOT_NAMES`; no particle: "M. Paul de Lyon" may be Paul from Lyon) are
-    taken in."""
-    for _ in range(most):
-        word = _NEXT_WORD.match(text, end)
-        if word is None or word.end() > limit or not word.group(1)[0].isupper() \
-                or word.group(1).casefold() in _NOT_NAMES:
-            break
-        end = word.end()
-    return end
-
-
-def _overlaps(spans: list[tuple[int, int, str, float]], start: int, end: int) -> bool:
-    """Whether `[start, end)` overlaps one of `spans` (sorted, not overlapping): a bisection, not a scan."""
-    k = bisect_left(spans, (end,))
-    return k > 0 and spans[k - 1][1] > start
-
-
-_INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
-
-
-def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: str) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
-    X..., mineur"): the convention that names a person already pseudonymized or kept anonymous."""
-    found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
-             if not _overlaps(spans, m.start(), m.end())]
-    return sorted(spans + found) if found else spans
-
-
-# a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
-# (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai", "les consorts Fontaine")
-_TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
-                    r"[Pp]rofesseur|(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|"
-                    r"grand-|arrière-petite?-|beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|"
-                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|"
-                    r"[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+(?:consorts|époux|famille))|(Me|Ma[iî]tre))"
-                    r"[ \t\u00a0]+")
-_NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
-                         r"([^\W\d_][\w'’‐‑-]*)")
-# words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
-_NOT_NAMES = _TITLES | frozenset(("président", "présidente", "procureur", "procureure", "bâtonnier", "conseiller",
-                        "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
-                        "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
-# after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
-_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|d['’]))?(?:notaire|huissier|"
-                         r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
-
-
-def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person: str
-                     ) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"): capitalized
-    words, with their particles, up to four. Left untagged: a name with a court role in its clause
-    (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
-    bailiff's or a mandataire's (a lawyer)."""
-    found = []
-    for title in _TITLE.finditer(text):
-        start = end = title.end()
-        words = 0
-        while words < 4:
-            piece = _NAME_PIECE.match(text, end)
-            if piece is None or not piece.group(1)[0].isupper() or piece.group(1).casefold() in _NOT_NAMES:
-                break
-            if words == 0:
-                start = piece.start() + len(piece.group()) - len(piece.group().lstrip(" \t\u00a0"))
-            end, words = piece.end(), words + 1
-        if not words or _overlaps(spans, start, end):
-            continue
-        lawyer_title = title.group(3) is not None
-        if lawyer_title and not _NOT_LAWYER.match(text, end):
-            continue
-        if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
-            continue
-        found.append((start, end, person, 1.0))
-    return sorted(spans + found) if found else spans
-
-
-# "à Ars-sur-Moselle", "à Le Lamentin (Martinique)": a place; a capitalized word after it ("à Yannick Le Gall")
-# makes a person's name more likely, left to the tagger
-_PLACE_AFTER_A = re.compile(
-    r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
-    r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)"
-    r"(?![ \t\u00a0]*(?!(?:M|Mme|Mlle|Me|Monsieur|Madame)\b)[A-ZÀ-ÖØ-Þ\d])")
-_ELIDED_NOUN = re.compile(r"[LlDd]['’][a-zà-ÿ]")  # "L'appelant": an article and a noun, neither name nor place
-_NOT_PLACES = _TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
-
-
-_NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
-    f"\\b(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\\s+d['’]activités?|zone\\s+(?:industrielle|artisanale|"
-    f"commerciale)|parc\\s+d['’]activités?|ZA|ZI|ZAC)\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
-    f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
-
-
-def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
-    Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
-    letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
-    Belle de Mai", whatever the tagger read inside them but a person's name)."""
-    found: list[tuple[int, int, str, float]] = []
-
-    def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
-        nonlocal spans
-        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
-        if not any(span[0] < end and start < span[1] and span not in inside for span in spans + found):
-            spans = [span for span in spans if span not in inside]
-            found.append((start, end, place, 1.0))
-
-    for match in _PLACE_AFTER_A.finditer(text):
-        start, end = match.span(1)
-        word = _NAME_WORD.match(text, start)
-        if word is None or _fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3) \
-                or _ELIDED_NOUN.match(text, start) or _overlaps(spans, start, word.end()):
-            continue
-        claim(start, end)  # "à Houtaud (25)", "25)" read as a place alone
-    for match in _NAMED_PLACE.finditer(text):  # "Belle de Mai" of "quartier de la Belle de Mai", an organization
-        claim(*match.span())
-    return sorted(spans + found) if found else spans
-
-
-# "Mai, née en 2011": capitalized words right before ", né(e) le / en / à" name a person
-_BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*[ \t\u00a0]+){0,3}[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*),?"
-                         r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
-
-
-def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: str
-                   ) -> list[tuple[int, int, str, float]]:
-    """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
-    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name)."""
-    found = []
-    for match in _BORN_AFTER.finditer(text):
-        start, end = match.span(1)
-        if _fold(_NAME_WORD.match(text, start).group()) in _NOT_NAMES or _ELIDED_NOUN.match(text, start):
-            continue
-        if not _overlaps(spans, start, end):
-            found.append((start, end, person, 1.0))
-    return sorted(spans + found) if found else spans
-
-
-def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]], person: str
-                     ) -> list[tuple[int, int, str, float]]:
-    """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
-    notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people."""
-    return [(start, end, person if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
-            for start, end, label, score in spans]
-
-
-@functools.lru_cache(maxsize=64)
-def rule_labels(types: tuple[str, ...]) -> tuple[str | None, str | None]:
-    """The labels, among the replaced `types`, that the passes give what they find: (a person's, a place's);
-    None where no type is one ("PERS"/"ADDRESS" for the bundled model, "PER"/"LOC" for others)."""
-    person = next((t for t in types if is_person(t) and t not in ROLE_LABELS), None)
-    place = next((t for t in types if t in ADDRESS_LABELS), None) or next(
-        (t for t in types if t in LOCALITY_LABELS), None)
-    return person, place
-
-
-def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
-                pseudonymize: bool = True, types: Collection[str] = DEFAULT_TYPES) -> None:
-    """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
-    `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
-    judge's or lawyer's role nearby). `pseudonymize`:
-    names and addresses made whole (`complete_names`, `complete_addresses`), the persons and places the tagger
-    missed added (`add_initials`, `add_titled_names`, `add_places`, `add_born_names`; labeled with the replaced
-    `types`' own: `rule_labels`), and the place of birth after a birth date ("née le ... à Béziers (34)") stored
-    as a place, tagged or not, whatever type the tagger gave the spans inside it (a town read as a person)."""
-    spans = split_at_gaps(text, spans)
-    person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
-    if pseudonymize:
-        spans = complete_addresses(text, relabel_notaries(text, spans, person) if person else spans)
-        spans = complete_names(text, spans)
-        if person:
-            spans = add_titled_names(text, add_initials(text, spans, person), person)
-        if place:
-            spans = add_places(text, spans, place)
-        if person:
-            spans = add_born_names(text, spans, person)
-    k = 0
-    while k < len(spans):
-        start, end, label, score = spans[k]
-        k += 1
-        flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
-        if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
-            flags |= role_flag(label, text, start, end)
-            if is_person(label) and _NOT_LAWYER.match(text, end):
-                flags |= NOT_COURT
-        store.add(offset + start, offset + end, label, score, text[start:end], flags)
-        birthplace = birthplace_after(text, end) if flags & BIRTH and place else None
-        if birthplace is None:
-            continue
-        inside = k
-        while inside < len(spans) and spans[inside][1] <= birthplace[1]:  # spans within the place
-            inside += 1
-        if birthplace[1] <= _start_of(spans, inside):  # none crosses its end
-            store.add(offset + birthplace[0], offset + birthplace[1], place, score,
-                      text[birthplace[0]:birthplace[1]], BIRTH)
-            k = inside
 
 
 def store_from_spans(text: str, spans: Iterable[tuple[int, int, str, float]],

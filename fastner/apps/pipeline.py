@@ -28,7 +28,6 @@ from fastner.apps.anonymize import (
     Mark,
     Rewriter,
     segments,
-    store_spans,
 )
 from fastner.apps.documents import (
     DEFAULT_MAX_BYTES,
@@ -46,6 +45,7 @@ from fastner.apps.documents import (
     split_sentences,
 )
 from fastner.apps.html import HtmlWriter
+from fastner.apps.passes import store_spans
 from fastner.apps.review import DEFAULT_THRESHOLD, Review, ReviewSummary, review_json
 from fastner.apps.runs import Output, RunDir, UsageError, run_key
 from fastner.progress import Progress

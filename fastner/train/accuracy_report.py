@@ -79,7 +79,7 @@ def _handwritten(hw: dict[str, Any]) -> list[str]:
         "(présidente, greffier, Me...: `analysis.role_flag`, `anonymize.is_short_form`). Around the model, "
         "anonymize makes addresses and names whole and replaces untagged names after a title or a word of "
         "kinship, places after \"à\", named places, whoever is \"né(e) le\", the place after a birth date and "
-        "initials with an ellipsis (`anonymize.store_spans`; the README lists them).",
+        "initials with an ellipsis (`passes.store_spans`; the README lists them).",
         "",
         "| command | set | PERS+ADDRESS replaced | PERS | ADDRESS | lawyers and judges kept | other text unchanged "
         "| birth dates replaced |",

@@ -1,0 +1,386 @@
+"""The passes around the model, before pseudonymization: each sentence's spans made whole (addresses, names)
+and what the tagger missed added (a name after a title, a place after "à", an initial with an ellipsis...), then
+stored with their flags (`store_spans`). Each pass is general (a pattern of French decisions, never one
+document's case) and measured on the hand-written set (tests/data/handwritten, reports/accuracy-default.md).
+
+Spans are `(start, end, label, score)` tuples of one sentence, sorted and not overlapping.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+import re
+from bisect import bisect_left
+from collections.abc import Collection
+
+from fastner.apps.analysis import (
+    BIRTH,
+    NOT_COURT,
+    ROLE_LABELS,
+    SpanStore,
+    birthplace_after,
+    is_birth_date,
+    is_person,
+    role_flag,
+)
+from fastner.apps.names import (
+    ADDRESS_LABELS,
+    DATE_LABELS,
+    DEFAULT_TYPES,
+    INITIAL,
+    INITIAL_LETTERS,
+    LOCALITY_LABELS,
+    NAME_WORD,
+    PARTICLES,
+    TITLES,
+    fold,
+)
+
+
+def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
+    """Where `spans[k]` starts; past the last span, nowhere (a span may grow up to there)."""
+    return spans[k][0] if k < len(spans) else math.inf
+
+
+_GAP = re.compile(r"\s*\t\s*|\s{3,}")  # a tab or three spaces: columns of a layout, never inside a name
+
+
+def split_at_gaps(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` cut where they cross a gap of the layout: the signatures "G. Wambre        V. Stiévenart" side by
+    side, tagged as one name, are two people."""
+    out: list[tuple[int, int, str, float]] = []
+    for start, end, label, score in spans:
+        for gap in _GAP.finditer(text, start, end):
+            if gap.start() > start:
+                out.append((start, gap.start(), label, score))
+            start = gap.end()
+        if start < end:
+            out.append((start, end, label, score))
+    return out
+
+
+_AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
+_CLOSING = re.compile(r"[^()\n]{0,40}\)")  # the rest of "Le Lamentin (Martinique" up to its ")"
+_BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
+# the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
+_STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
+           r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
+           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC)")
+_OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
+_CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
+_COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
+_PLACE_WORD_BEFORE = re.compile(f"\\b{_STREET}\\s+\\Z")  # before an address that starts "du Marais"
+_STARTS_WITH_OF = re.compile(f"{_OF}\\s*(?=[A-ZÀ-ÖØ-Þ])")
+# "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
+_STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
+                            f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
+
+
+def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
+    "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
+    a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
+    street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
+    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the word
+    naming the place before one starting with "du", "de la" ("zone d'activités du Marais")."""
+    out: list[tuple[int, int, str, float]] = []
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
+        if label in ADDRESS_LABELS:
+            limit = out[-1][1] if out else 0
+            before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
+            street = _STREET_THEN_A.search(text, max(limit, start - 80), start)
+            if before:
+                start = before.start()
+            elif street:
+                start = street.start()
+            elif _STARTS_WITH_OF.match(text, start):
+                word = _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start)
+                start = word.start() if word else start
+            between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else ""
+            if (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start)) or \
+                    _COMMUNE.fullmatch(between):  # a street and its town, a place and its commune: one address
+                start = out.pop()[0]
+            opened = text.count("(", start, end) > text.count(")", start, end)
+            after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
+            if after:
+                inside = k
+                while inside < len(spans) and spans[inside][1] <= after.end() and not is_person(spans[inside][2]):
+                    inside += 1
+                if after.end() <= _start_of(spans, inside):
+                    end, k = after.end(), inside
+        out.append((start, end, label, score))
+    return out
+
+
+_PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
+    f"(?:^|\\s)(?:{'|'.join(sorted(PARTICLES - {'d', 'l'}))})\\Z|(?:^|\\s)[dl]['’]\\Z", re.IGNORECASE)
+_NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
+
+
+# initials: "C.", "J.-P.", "Ph."
+_INITIALS_ONLY = re.compile(f"(?:{INITIAL}\\.[\\s‐‑-]*)+")  # a name's initials, its surname after
+_INITIALS_BEFORE = re.compile(f"(?<![\\w.])(?:{INITIAL}\\.[ ‐‑-]?)+ \\Z")  # "C. " before "Aubineau" (not "M. ")
+# a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
+_TITLE_THEN_PARTICLES = re.compile(
+    r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
+    r"((?:de|du|des|van|von|ben|el|da|dos|di)\s+(?:la\s+|l['’])?|d['’])\Z")
+
+
+def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+    """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
+    ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
+    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
+    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), one written "SURNAME First-name" over its other
+    first names after commas ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
+    ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
+    out: list[tuple[int, int, str, float]] = []
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
+        if is_person(label):
+            if text[end:end + 1] == "." and INITIAL_LETTERS.fullmatch(text, start, end):
+                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it (not "Li" ending a sentence)
+            limit = out[-1][1] if out else 0
+            particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
+            initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
+            if particles:
+                start = particles.start(1)
+            elif initials and text[initials.start():initials.end() - 1] not in ("M.", "MM."):
+                start = initials.start()
+            if _INITIALS_ONLY.fullmatch(text, start, end) and k < len(spans) and text[end:spans[k][0]] == " " \
+                    and (spans[k][2] == label or not is_person(spans[k][2])) and text[spans[k][0]].isupper():
+                end = spans[k][1]  # "I." and "Gaudichon" tagged apart, "C." and "Le Bihan" read as a place
+                k += 1
+            elif _PARTICLE_END.search(text, start, end) or _INITIALS_ONLY.fullmatch(text, start, end):
+                after = _NAME_AFTER.match(text, end)
+                if after and after.end() <= _start_of(spans, k):
+                    longer = after.end()
+                    while longer > end and _PARTICLE_END.search(text, start, longer):  # not on a particle either
+                        longer = text.rfind(" ", start, longer)
+                    end = max(end, longer)
+            elif _TITLE_BEFORE.search(text, max(limit, start - 14), start):
+                end = _name_words_after(text, end, _start_of(spans, k), 2)  # "Madame Thanh-Hương" + "Đỗ"
+            if _SURNAME_FIRST.fullmatch(text, start, end):  # "CHAUMEIL Bernard" + ", Henri"
+                while (more := _MORE_FIRST_NAME.match(text, end)) is not None:
+                    if k < len(spans) and spans[k][0] < more.end():
+                        if spans[k][:2] != more.span(1) or (is_person(spans[k][2]) and spans[k][2] != label):
+                            break
+                        k += 1  # the first name tagged alone (as a name, or as a place)
+                    end = more.end()
+        out.append((start, end, label, score))
+    return out
+
+
+# "CHAUMEIL Bernard, Henri": a surname in capitals, a first name, and the other first names after commas
+_SURNAME_FIRST = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*[ \t\u00a0]+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’‐‑-]+")
+_MORE_FIRST_NAME = re.compile(r",[ \t\u00a0]*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:[‐‑-][A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?)"
+                              r"(?=[ \t\u00a0]*(?:,|\n|\Z))")
+
+
+_NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
+_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle))[ \t\u00a0]+\Z")
+
+
+def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
+    """Where a name ending at `end` ends once the capitalized words right after it (at most `most`, none past
+    `limit`, none that names no one: `_NOT_NAMES`; no particle: "M. Paul de Lyon" may be Paul from Lyon) are
+    taken in."""
+    for _ in range(most):
+        word = _NEXT_WORD.match(text, end)
+        if word is None or word.end() > limit or not word.group(1)[0].isupper() \
+                or word.group(1).casefold() in _NOT_NAMES:
+            break
+        end = word.end()
+    return end
+
+
+def _overlaps(spans: list[tuple[int, int, str, float]], start: int, end: int) -> bool:
+    """Whether `[start, end)` overlaps one of `spans` (sorted, not overlapping): a bisection, not a scan."""
+    k = bisect_left(spans, (end,))
+    return k > 0 and spans[k - 1][1] > start
+
+
+_INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
+
+
+def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: str) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
+    X..., mineur"): the convention that names a person already pseudonymized or kept anonymous."""
+    found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
+             if not _overlaps(spans, m.start(), m.end())]
+    return sorted(spans + found) if found else spans
+
+
+# a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
+# (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai", "les consorts Fontaine")
+_TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
+                    r"[Pp]rofesseur|(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|"
+                    r"grand-|arrière-petite?-|beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|"
+                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|"
+                    r"[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+(?:consorts|époux|famille))|(Me|Ma[iî]tre))"
+                    r"[ \t\u00a0]+")
+_NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
+                         r"([^\W\d_][\w'’‐‑-]*)")
+# words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
+_NOT_NAMES = TITLES | frozenset(("président", "présidente", "procureur", "procureure", "bâtonnier", "conseiller",
+                        "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
+                        "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
+# after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
+_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|d['’]))?(?:notaire|huissier|"
+                         r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
+
+
+def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person: str
+                     ) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"): capitalized
+    words, with their particles, up to four. Left untagged: a name with a court role in its clause
+    (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
+    bailiff's or a mandataire's (a lawyer)."""
+    found = []
+    for title in _TITLE.finditer(text):
+        start = end = title.end()
+        words = 0
+        while words < 4:
+            piece = _NAME_PIECE.match(text, end)
+            if piece is None or not piece.group(1)[0].isupper() or piece.group(1).casefold() in _NOT_NAMES:
+                break
+            if words == 0:
+                start = piece.start() + len(piece.group()) - len(piece.group().lstrip(" \t\u00a0"))
+            end, words = piece.end(), words + 1
+        if not words or _overlaps(spans, start, end):
+            continue
+        lawyer_title = title.group(3) is not None
+        if lawyer_title and not _NOT_LAWYER.match(text, end):
+            continue
+        if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
+            continue
+        found.append((start, end, person, 1.0))
+    return sorted(spans + found) if found else spans
+
+
+# "à Ars-sur-Moselle", "à Le Lamentin (Martinique)": a place; a capitalized word after it ("à Yannick Le Gall")
+# makes a person's name more likely, left to the tagger
+_PLACE_AFTER_A = re.compile(
+    r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
+    r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)"
+    r"(?![ \t\u00a0]*(?!(?:M|Mme|Mlle|Me|Monsieur|Madame)\b)[A-ZÀ-ÖØ-Þ\d])")
+_ELIDED_NOUN = re.compile(r"[LlDd]['’][a-zà-ÿ]")  # "L'appelant": an article and a noun, neither name nor place
+_NOT_PLACES = TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
+
+
+_NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
+    f"\\b(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\\s+d['’]activités?|zone\\s+(?:industrielle|artisanale|"
+    f"commerciale)|parc\\s+d['’]activités?|ZA|ZI|ZAC)\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
+    f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
+
+
+def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
+    Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
+    letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
+    Belle de Mai", whatever the tagger read inside them but a person's name)."""
+    found: list[tuple[int, int, str, float]] = []
+
+    def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
+        nonlocal spans
+        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
+        if not any(span[0] < end and start < span[1] and span not in inside for span in spans + found):
+            spans = [span for span in spans if span not in inside]
+            found.append((start, end, place, 1.0))
+
+    for match in _PLACE_AFTER_A.finditer(text):
+        start, end = match.span(1)
+        word = NAME_WORD.match(text, start)
+        if word is None or fold(word.group()) in _NOT_PLACES or (word.group().isupper() and len(word.group()) <= 3) \
+                or _ELIDED_NOUN.match(text, start) or _overlaps(spans, start, word.end()):
+            continue
+        claim(start, end)  # "à Houtaud (25)", "25)" read as a place alone
+    for match in _NAMED_PLACE.finditer(text):  # "Belle de Mai" of "quartier de la Belle de Mai", an organization
+        claim(*match.span())
+    return sorted(spans + found) if found else spans
+
+
+# "Mai, née en 2011": capitalized words right before ", né(e) le / en / à" name a person
+_BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*[ \t\u00a0]+){0,3}[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*),?"
+                         r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
+
+
+def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: str
+                   ) -> list[tuple[int, int, str, float]]:
+    """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
+    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name)."""
+    found = []
+    for match in _BORN_AFTER.finditer(text):
+        start, end = match.span(1)
+        if fold(NAME_WORD.match(text, start).group()) in _NOT_NAMES or _ELIDED_NOUN.match(text, start):
+            continue
+        if not _overlaps(spans, start, end):
+            found.append((start, end, person, 1.0))
+    return sorted(spans + found) if found else spans
+
+
+def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]], person: str
+                     ) -> list[tuple[int, int, str, float]]:
+    """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
+    notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people."""
+    return [(start, end, person if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
+            for start, end, label, score in spans]
+
+
+@functools.lru_cache(maxsize=64)
+def rule_labels(types: tuple[str, ...]) -> tuple[str | None, str | None]:
+    """The labels, among the replaced `types`, that the passes give what they find: (a person's, a place's);
+    None where no type is one ("PERS"/"ADDRESS" for the bundled model, "PER"/"LOC" for others)."""
+    person = next((t for t in types if is_person(t) and t not in ROLE_LABELS), None)
+    place = next((t for t in types if t in ADDRESS_LABELS), None) or next(
+        (t for t in types if t in LOCALITY_LABELS), None)
+    return person, place
+
+
+def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
+                pseudonymize: bool = True, types: Collection[str] = DEFAULT_TYPES) -> None:
+    """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
+    `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
+    judge's or lawyer's role nearby). `pseudonymize`:
+    names and addresses made whole (`complete_names`, `complete_addresses`), the persons and places the tagger
+    missed added (`add_initials`, `add_titled_names`, `add_places`, `add_born_names`; labeled with the replaced
+    `types`' own: `rule_labels`), and the place of birth after a birth date ("née le ... à Béziers (34)") stored
+    as a place, tagged or not, whatever type the tagger gave the spans inside it (a town read as a person)."""
+    spans = split_at_gaps(text, spans)
+    person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
+    if pseudonymize:
+        spans = complete_addresses(text, relabel_notaries(text, spans, person) if person else spans)
+        spans = complete_names(text, spans)
+        if person:
+            spans = add_titled_names(text, add_initials(text, spans, person), person)
+        if place:
+            spans = add_places(text, spans, place)
+        if person:
+            spans = add_born_names(text, spans, person)
+    k = 0
+    while k < len(spans):
+        start, end, label, score = spans[k]
+        k += 1
+        flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
+        if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
+            flags |= role_flag(label, text, start, end)
+            if is_person(label) and _NOT_LAWYER.match(text, end):
+                flags |= NOT_COURT
+        store.add(offset + start, offset + end, label, score, text[start:end], flags)
+        birthplace = birthplace_after(text, end) if flags & BIRTH and place else None
+        if birthplace is None:
+            continue
+        inside = k
+        while inside < len(spans) and spans[inside][1] <= birthplace[1]:  # spans within the place
+            inside += 1
+        if birthplace[1] <= _start_of(spans, inside):  # none crosses its end
+            store.add(offset + birthplace[0], offset + birthplace[1], place, score,
+                      text[birthplace[0]:birthplace[1]], BIRTH)
+            k = inside
+
+
