@@ -66,12 +66,14 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 # the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
            r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
-           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC)")
+           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC|"
+           r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
+           r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
 _CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
 _COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
-_PLACE_WORD_BEFORE = re.compile(f"\\b{_STREET}\\s+\\Z")  # before an address that starts "du Marais"
-_STARTS_WITH_OF = re.compile(f"{_OF}\\s*(?=[A-ZÀ-ÖØ-Þ])")
+# before an address the tagger started late: "zone d'activités du" (Marais), "chemin des" (Caunes), "BP" (412)
+_PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*)?\\Z")
 # "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
 _STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
                             f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
@@ -82,8 +84,8 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
     "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
     a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
     street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
-    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the word
-    naming the place before one starting with "du", "de la" ("zone d'activités du Marais")."""
+    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the words naming the street or the place
+    before one the tagger started late ("zone d'activités du" Marais, "chemin des" Caunes, "BP" 412)."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
     while k < len(spans):
@@ -97,9 +99,8 @@ def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> l
                 start = before.start()
             elif street:
                 start = street.start()
-            elif _STARTS_WITH_OF.match(text, start):
-                word = _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start)
-                start = word.start() if word else start
+            elif word := _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start):
+                start = word.start()
             between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else ""
             if (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start)) or \
                     _COMMUNE.fullmatch(between):  # a street and its town, a place and its commune: one address
@@ -134,8 +135,9 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
     """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
     ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
     ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
-    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), one written "SURNAME First-name" over its other
-    first names after commas ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
+    capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), a surname in capitals over the first name after it
+    ("YILDIRIM" + "Mehmet"), one written "SURNAME First-name" over its other first names after commas
+    ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
     ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
@@ -165,6 +167,9 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
                     end = max(end, longer)
             elif _TITLE_BEFORE.search(text, max(limit, start - 14), start):
                 end = _name_words_after(text, end, _start_of(spans, k), 2)  # "Madame Thanh-Hương" + "Đỗ"
+            elif (first := _FIRST_NAME_AFTER.match(text, end)) and _CAPITALS.fullmatch(text, start, end) \
+                    and first.end(1) <= _start_of(spans, k):
+                end = first.end(1)  # "YILDIRIM" + "Mehmet" (a line of its own, or before "née", "dit"...)
             if _SURNAME_FIRST.fullmatch(text, start, end):  # "CHAUMEIL Bernard" + ", Henri"
                 while (more := _MORE_FIRST_NAME.match(text, end)) is not None:
                     if k < len(spans) and spans[k][0] < more.end():
@@ -177,13 +182,19 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
 
 
 # "CHAUMEIL Bernard, Henri": a surname in capitals, a first name, and the other first names after commas
-_SURNAME_FIRST = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*[ \t\u00a0]+[A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’‐‑-]+")
-_MORE_FIRST_NAME = re.compile(r",[ \t\u00a0]*([A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+(?:[‐‑-][A-ZÀ-ÖØ-Þ][a-zß-öø-ÿ'’]+)?)"
-                              r"(?=[ \t\u00a0]*(?:,|\n|\Z))")
+_LOWER = "[a-zß-öø-ÿ\u0100-\u024f\u1e00-\u1eff'’]"  # the rest of a first name: "ayşe", "hương"
+_FIRST = f"[A-ZÀ-ÖØ-Þ]{_LOWER}+(?:[‐‑-][A-ZÀ-ÖØ-Þ]{_LOWER}+)?"  # "Henri", "Jean-Luc", "Ayşe"
+# what may follow a person's first names: a comma, the line's end, "née X", "épouse X", "dit « X »"
+_AFTER_FIRST_NAMES = r"(?=[ \t\u00a0]*(?:,|\n|\Z|(?:née?|épouse|époux|veuve|divorcée?|dite?)\b))"
+_CAPITALS = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*")  # "YILDIRIM", "LE GALL"
+_SURNAME_FIRST = re.compile(f"{_CAPITALS.pattern}[ \\t\\u00a0]+{_FIRST}(?:,[ \\t\\u00a0]*{_FIRST})*")
+_MORE_FIRST_NAME = re.compile(f",[ \\t\\u00a0]*({_FIRST}){_AFTER_FIRST_NAMES}")
+_FIRST_NAME_AFTER = re.compile(f"[ \\t\\u00a0]+({_FIRST}){_AFTER_FIRST_NAMES}")
 
 
 _NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
-_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle))[ \t\u00a0]+\Z")
+_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr|Me)\.?|\b(?:Monsieur|Madame|Mademoiselle|[Dd]octeur|"
+                           r"[Pp]rofesseur|Ma[iî]tre))[ \t\u00a0]+\Z")
 
 
 def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
@@ -205,12 +216,16 @@ def _overlaps(spans: list[tuple[int, int, str, float]], start: int, end: int) ->
     return k > 0 and spans[k - 1][1] > start
 
 
-_INITIAL = re.compile(r"(?<![\w.])[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])")  # "X...": a person named by an initial
+# a person named by initials: "X...", "Y…", or two or three initials standing alone ("mineur, L. M., est"; not
+# "M. X" nor "S.A.")
+_INITIAL = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])|(?!M\. )(?:[A-ZÀ-ÖØ-Þ]\. ){1,2}[A-ZÀ-ÖØ-Þ]\."
+                      r"(?=[ \t]*[,;)\n]|[ \t]*\Z))")
 
 
 def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: str) -> list[tuple[int, int, str, float]]:
     """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
-    X..., mineur"): the convention that names a person already pseudonymized or kept anonymous."""
+    X..., mineur") or standing alone ("un mineur, L. M., est poursuivi"): the conventions that name a person
+    already pseudonymized or kept anonymous."""
     found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
              if not _overlaps(spans, m.start(), m.end())]
     return sorted(spans + found) if found else spans
