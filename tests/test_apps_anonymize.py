@@ -467,8 +467,8 @@ def test_fourth_round_of_hand_written_errors() -> None:
     first name after it, first names before "veuve", a doctor's surname after a tagged first name, initials
     standing alone."""
     text = ("YILDIRIM Mehmet\nné le 3 mars 1984, demeurant chemin des Caunes à Caveirac ; HELFER Odile, Marthe veuve "
-            "CAPPELLI ; l'UDAF, BP 412, 97109 Basse-Terre Cedex ; Strada Avram Iancu 14, 400089 Cluj ; le docteur Félix "
-            "Anicet-Laurencine ; un mineur, L. M., est poursuivi ; la société Ney S.A., représentée.")
+            "CAPPELLI ; l'UDAF, BP 412, 97109 Basse-Terre Cedex ; Strada Avram Iancu 14, 400089 Cluj ; le docteur "
+            "Félix Anicet-Laurencine ; un mineur, L. M., est poursuivi ; la société Ney S.A., représentée.")
     spans = spans_of(text, [("YILDIRIM", "PERS"), ("3 mars 1984", "DATE"), ("Caunes", "ADDRESS"),
                             ("Caveirac", "ADDRESS"), ("HELFER Odile", "PERS"), ("CAPPELLI", "PERS"),
                             ("412, 97109 Basse-Terre Cedex", "ADDRESS"), ("Avram Iancu 14, 400089 Cluj", "ADDRESS"),
