@@ -466,14 +466,17 @@ def test_fourth_round_of_hand_written_errors() -> None:
     """Addresses the tagger started late (after "chemin des", "BP", "Strada"), a surname in capitals and the
     first name after it, first names before "veuve", a doctor's surname after a tagged first name, initials
     standing alone."""
-    text = ("YILDIRIM Mehmet\nné le 3 mars 1984, demeurant chemin des Caunes à Caveirac ; HELFER Odile, Marthe veuve "
+    text = ("KOUADIO Yao, Serge, Emmanuel\nYILDIRIM Mehmet\nné le 3 mars 1984, demeurant chemin des Caunes à "
+            "Caveirac ; HELFER Odile, Marthe veuve "
             "CAPPELLI ; l'UDAF, BP 412, 97109 Basse-Terre Cedex ; Strada Avram Iancu 14, 400089 Cluj ; le docteur "
             "Félix Anicet-Laurencine ; un mineur, L. M., est poursuivi ; la société Ney S.A., représentée.")
-    spans = spans_of(text, [("YILDIRIM", "PERS"), ("3 mars 1984", "DATE"), ("Caunes", "ADDRESS"),
+    spans = spans_of(text, [("Serge", "PERS"), ("Emmanuel", "JUDGE_CLERK"), ("YILDIRIM", "PERS"),
+                            ("3 mars 1984", "DATE"), ("Caunes", "ADDRESS"),
                             ("Caveirac", "ADDRESS"), ("HELFER Odile", "PERS"), ("CAPPELLI", "PERS"),
                             ("412, 97109 Basse-Terre Cedex", "ADDRESS"), ("Avram Iancu 14, 400089 Cluj", "ADDRESS"),
                             ("Félix", "PERS")])
     out = anonymize_spans(text, spans).text
-    assert out == ("[PERS]\nné le 3 mars 1984, demeurant [ADDRESS] ; [PERS] veuve [PERS] ; l'UDAF, [ADDRESS] ; "
+    assert out == ("[PERS]\n[PERS]\nné le 3 mars 1984, demeurant [ADDRESS] ; [PERS] veuve [PERS] ; l'UDAF, "
+                   "[ADDRESS] ; "
                    "[ADDRESS] ; le docteur [PERS] ; un mineur, [PERS], est poursuivi ; la société Ney S.A., "
                    "représentée.")

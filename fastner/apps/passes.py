@@ -132,13 +132,13 @@ _TITLE_THEN_PARTICLES = re.compile(
 
 
 def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
-    """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle
-    ("Hélène de La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it
-    ("Tour d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
+    """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle ("Hélène de
+    La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it ("Tour
+    d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
     capitalized words after it ("Madame Thanh-Hương" + "Đỗ"), a surname in capitals over the first name after it
-    ("YILDIRIM" + "Mehmet"), one written "SURNAME First-name" over its other first names after commas
-    ("CHAUMEIL Bernard, Henri"), the particles between a title and the name
-    ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
+    ("YILDIRIM" + "Mehmet"), one written "SURNAME First-name" over its other first names after commas ("CHAUMEIL
+    Bernard, Henri"; and back over "KOUADIO Yao, " before a tagged "Serge"), the particles between a title and
+    the name ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
     out: list[tuple[int, int, str, float]] = []
     k = 0
     while k < len(spans):
@@ -170,12 +170,15 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
             elif (first := _FIRST_NAME_AFTER.match(text, end)) and _CAPITALS.fullmatch(text, start, end) \
                     and first.end(1) <= _start_of(spans, k):
                 end = first.end(1)  # "YILDIRIM" + "Mehmet" (a line of its own, or before "née", "dit"...)
+            if _FIRST_NAMES.fullmatch(text, start, end) and (
+                    listed := _SURNAME_FIRSTS_BEFORE.search(text, max(limit, start - 80), start)):
+                start = listed.start()  # "KOUADIO Yao, " untagged before "Serge"
             if _SURNAME_FIRST.fullmatch(text, start, end):  # "CHAUMEIL Bernard" + ", Henri"
                 while (more := _MORE_FIRST_NAME.match(text, end)) is not None:
                     if k < len(spans) and spans[k][0] < more.end():
-                        if spans[k][:2] != more.span(1) or (is_person(spans[k][2]) and spans[k][2] != label):
+                        if spans[k][:2] != more.span(1):
                             break
-                        k += 1  # the first name tagged alone (as a name, or as a place)
+                        k += 1  # the first name tagged alone (as a name, a judge's, a place)
                     end = more.end()
         out.append((start, end, label, score))
     return out
@@ -188,6 +191,8 @@ _FIRST = f"[A-ZÀ-ÖØ-Þ]{_LOWER}+(?:[‐‑-][A-ZÀ-ÖØ-Þ]{_LOWER}+)?"  # "H
 _AFTER_FIRST_NAMES = r"(?=[ \t\u00a0]*(?:,|\n|\Z|(?:née?|épouse|époux|veuve|divorcée?|dite?)\b))"
 _CAPITALS = re.compile(r"[A-ZÀ-ÖØ-Þ]{2,}(?:[ ‐‑-][A-ZÀ-ÖØ-Þ]{2,})*")  # "YILDIRIM", "LE GALL"
 _SURNAME_FIRST = re.compile(f"{_CAPITALS.pattern}[ \\t\\u00a0]+{_FIRST}(?:,[ \\t\\u00a0]*{_FIRST})*")
+_FIRST_NAMES = re.compile(f"{_FIRST}(?:,[ \\t\\u00a0]*{_FIRST})*")
+_SURNAME_FIRSTS_BEFORE = re.compile(f"(?<![\\w'’‐‑-]){_SURNAME_FIRST.pattern},[ \\t\\u00a0]*\\Z")
 _MORE_FIRST_NAME = re.compile(f",[ \\t\\u00a0]*({_FIRST}){_AFTER_FIRST_NAMES}")
 _FIRST_NAME_AFTER = re.compile(f"[ \\t\\u00a0]+({_FIRST}){_AFTER_FIRST_NAMES}")
 
