@@ -15,7 +15,6 @@ import signal
 import socket
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 import pytest
@@ -44,10 +43,18 @@ def test_the_core_never_imports_ray() -> None:
 
 
 @pytest.fixture(scope="session")
-def ray_address() -> str:
+def ray_tmp(tmp_path_factory) -> Path:
+    """The temporary directory of the session's Ray workers (their TMPDIR): another test run on the same machine
+    has its own, so one run's killed workers are never taken for the other's."""
+    return tmp_path_factory.mktemp("ray-workers")
+
+
+@pytest.fixture(scope="session")
+def ray_address(ray_tmp: Path) -> str:
     """The test session's Ray cluster: started once, two CPUs, shared by every test here."""
     ray = pytest.importorskip("ray", reason="the ray extra is not installed (pip install 'fastner[ray]')")
-    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level=logging.ERROR,
+             runtime_env={"env_vars": {"TMPDIR": str(ray_tmp)}})
     yield ray.get_runtime_context().gcs_address
     ray.shutdown()
 
@@ -159,7 +166,7 @@ class DyingTagger(LexiconTagger):
         return super().predict(inputs, mini_batch_size, switches)
 
 
-def test_a_worker_killed_in_the_middle_of_a_batch(ray_address, tmp_path: Path) -> None:
+def test_a_worker_killed_in_the_middle_of_a_batch(ray_address, ray_tmp: Path, tmp_path: Path) -> None:
     extra = {"d002": "Jean Dupont.\nKILL_ONCE ici.\nFin.\n", "d009": "Brigitte Simon.\nKILL_ALWAYS ici.\n"}
     inputs = documents_dir(tmp_path / "in", 12, sentences=2, extra=extra)
     marker = tmp_path / "kill-once"
@@ -168,8 +175,9 @@ def test_a_worker_killed_in_the_middle_of_a_batch(ray_address, tmp_path: Path) -
     with RayEngine(functools.partial(DyingTagger, str(marker)), "stub", options, quiet=True) as engine:
         report = engine.run([str(inputs)], tmp_path / "ray", Settings(html=True, chunk_sentences=2))
         stats = engine.stats["last_run"]
+        assert list(ray_tmp.glob(f"{distributed.WORKER_DIR}*"))  # the live workers' directories are there
     assert not marker.exists()  # the worker did die on d002, after the batch's first document was done
-    assert not distributed.orphan_dirs(Path(tempfile.gettempdir()))  # those of killed workers were removed
+    assert not distributed.orphan_dirs(ray_tmp)  # those of killed workers were removed
     assert (report.done, report.failed, dict(report.failures)) == (11, 1, {"worker_died": 1})
     assert stats["worker_deaths"] == 4  # once for d002, max_attempts times for d009
     out = tmp_path / "ray"
