@@ -37,8 +37,10 @@ from fastner.apps.names import (
     fold,
 )
 
+Span = tuple[int, int, str, float]  # (start, end, label, score) in a sentence
 
-def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
+
+def _start_of(spans: list[Span], k: int) -> float:
     """Where `spans[k]` starts; past the last span, nowhere (a span may grow up to there)."""
     return spans[k][0] if k < len(spans) else math.inf
 
@@ -46,10 +48,10 @@ def _start_of(spans: list[tuple[int, int, str, float]], k: int) -> float:
 _GAP = re.compile(r"\s*\t\s*|\s{3,}")  # a tab or three spaces: columns of a layout, never inside a name
 
 
-def split_at_gaps(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+def split_at_gaps(text: str, spans: list[Span]) -> list[Span]:
     """`spans` cut where they cross a gap of the layout: the signatures "G. Wambre        V. Stiévenart" side by
     side, tagged as one name, are two people."""
-    out: list[tuple[int, int, str, float]] = []
+    out: list[Span] = []
     for start, end, label, score in spans:
         for gap in _GAP.finditer(text, start, end):
             if gap.start() > start:
@@ -79,14 +81,14 @@ _STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}
                             f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
 
 
-def complete_addresses(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
     """`spans` (sorted, not overlapping) with every address made whole, as a pseudonymization needs it: the
     "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
     a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
     street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
     its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the words naming the street or the place
     before one the tagger started late ("zone d'activités du" Marais, "chemin des" Caunes, "BP" 412)."""
-    out: list[tuple[int, int, str, float]] = []
+    out: list[Span] = []
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
@@ -131,7 +133,7 @@ _TITLE_THEN_PARTICLES = re.compile(
     r"((?:de|du|des|van|von|ben|el|da|dos|di)\s+(?:la\s+|l['’])?|d['’])\Z")
 
 
-def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[tuple[int, int, str, float]]:
+def complete_names(text: str, spans: list[Span]) -> list[Span]:
     """`spans` (sorted, not overlapping) with every person's name made whole: one that ends on a particle ("Hélène de
     La", "Jan van") or is only initials ("C.", signing) continued over the capitalized words after it ("Tour
     d'Auvergne", "Le Bihan") or over the name tagged right after it, one after a title over the untagged
@@ -139,7 +141,7 @@ def complete_names(text: str, spans: list[tuple[int, int, str, float]]) -> list[
     ("YILDIRIM" + "Mehmet"), one written "SURNAME First-name" over its other first names after commas ("CHAUMEIL
     Bernard, Henri"; and back over "KOUADIO Yao, " before a tagged "Serge"), the particles between a title and
     the name ("Monsieur de") and the initials right before it ("C. Aubineau") taken in."""
-    out: list[tuple[int, int, str, float]] = []
+    out: list[Span] = []
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
@@ -215,7 +217,7 @@ def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
     return end
 
 
-def _overlaps(spans: list[tuple[int, int, str, float]], start: int, end: int) -> bool:
+def _overlaps(spans: list[Span], start: int, end: int) -> bool:
     """Whether `[start, end)` overlaps one of `spans` (sorted, not overlapping): a bisection, not a scan."""
     k = bisect_left(spans, (end,))
     return k > 0 and spans[k - 1][1] > start
@@ -227,7 +229,7 @@ _INITIAL = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])|(?!M
                       r"(?=[ \t]*[,;)\n]|[ \t]*\Z))")
 
 
-def add_initials(text: str, spans: list[tuple[int, int, str, float]], person: str) -> list[tuple[int, int, str, float]]:
+def add_initials(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
     X..., mineur") or standing alone ("un mineur, L. M., est poursuivi"): the conventions that name a person
     already pseudonymized or kept anonymous."""
@@ -255,8 +257,7 @@ _NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|
                          r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
 
 
-def add_titled_names(text: str, spans: list[tuple[int, int, str, float]], person: str
-                     ) -> list[tuple[int, int, str, float]]:
+def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"): capitalized
     words, with their particles, up to four. Left untagged: a name with a court role in its clause
     (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
@@ -299,12 +300,12 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
     f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
-def add_places(text: str, spans: list[tuple[int, int, str, float]], place: str) -> list[tuple[int, int, str, float]]:
+def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
     """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
     Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
     letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
     Belle de Mai", whatever the tagger read inside them but a person's name)."""
-    found: list[tuple[int, int, str, float]] = []
+    found: list[Span] = []
 
     def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
         nonlocal spans
@@ -330,8 +331,7 @@ _BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-
                          r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
 
 
-def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: str
-                   ) -> list[tuple[int, int, str, float]]:
+def add_born_names(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
     ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name)."""
     found = []
@@ -344,8 +344,7 @@ def add_born_names(text: str, spans: list[tuple[int, int, str, float]], person: 
     return sorted(spans + found) if found else spans
 
 
-def relabel_notaries(text: str, spans: list[tuple[int, int, str, float]], person: str
-                     ) -> list[tuple[int, int, str, float]]:
+def relabel_notaries(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
     notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people."""
     return [(start, end, person if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
@@ -362,7 +361,7 @@ def rule_labels(types: tuple[str, ...]) -> tuple[str | None, str | None]:
     return person, place
 
 
-def store_spans(store: SpanStore, text: str, spans: list[tuple[int, int, str, float]], offset: int = 0,
+def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
                 pseudonymize: bool = True, types: Collection[str] = DEFAULT_TYPES) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
     `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
