@@ -39,6 +39,7 @@ Everything outside the replaced spans is copied unchanged: the output is the inp
 
 from __future__ import annotations
 
+import functools
 import itertools
 import random
 import re
@@ -453,12 +454,14 @@ class Piece:
         return self.offset + len(self.text)
 
 
-_NAME_WORD_AND_DOT = re.compile(r"([^\W\d_]+(?:[-'’][^\W\d_]+)*)(\.?)")
+_NAME_WORD_AND_DOT = re.compile(f"({NAME_WORD.pattern})(\\.?)")  # a name word and the dot after it ("Ph.")
 
 
-def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
+@functools.lru_cache(maxsize=4096)
+def _initials_and_words(name: str) -> tuple[frozenset[str], frozenset[str]]:
     """A name's initials and its words (case folded; titles and particles left out): "A.-H. Castagnet" ->
-    ({"a", "h"}, {"castagnet"}), "Ph. Jouffroy" -> ({"p"}, {"jouffroy"})."""
+    ({"a", "h"}, {"castagnet"}), "Ph. Jouffroy" -> ({"p"}, {"jouffroy"}). Cached: the role passes compare every
+    name with every court name."""
     initials, words = set(), set()
     for match in _NAME_WORD_AND_DOT.finditer(fold(name)):
         word = match.group(1)
@@ -468,7 +471,7 @@ def _initials_and_words(name: str) -> tuple[set[str], set[str]]:
             initials.add(word[0])
         else:
             words.add(word)
-    return initials, words
+    return frozenset(initials), frozenset(words)
 
 
 def is_short_form(short: str, name: str) -> bool:
@@ -482,65 +485,68 @@ def is_short_form(short: str, name: str) -> bool:
     return surname in words and words < full and initials <= given
 
 
+def _court_names(table: EntityTable) -> list[int]:
+    """The judges' and lawyers' names the document gives with their court role (`analysis.role_flag`), but those
+    it also gives, or gives a short form of, with a profession that is not the court's ("Me Kowalczyk en qualité
+    d'administrateur": `analysis.NOT_COURT`)."""
+    professionals = [e for e in range(len(table)) if table.flags[e] & NOT_COURT]
+    return [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE
+            and not any(e == p or is_short_form(table.text[p], table.text[e]) for p in professionals)]
+
+
+def _words_of(table: EntityTable, entities: Iterable[int]) -> set[str]:
+    """Every name word of `entities` (`_initials_and_words`)."""
+    return {word for e in entities for word in _initials_and_words(table.text[e])[1]}
+
+
+def _relabel(table: EntityTable, changes: list[tuple[int, str]]) -> dict[int, int]:
+    """Give each `(entity, label)` its label; {entity: the entity of that label and string} where one exists."""
+    merged = {}
+    for e, label in changes:
+        same = table.relabel(e, label)
+        if same is not None:
+            merged[e] = same
+    return merged
+
+
 def demote_roleless(table: EntityTable, replaced: Collection[str], person: str
                     ) -> tuple[list[tuple[int, str]], dict[int, int]]:
-    """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) none of whose mentions stands
-    next to a word of its role (`analysis.role_flag`): judges are named in the composition of the court, lawyers
-    after "Me"; a party, a child or a social worker that the model mistook for one must not stay in clear. A
-    short form of a judge's or lawyer's name that is named with its role ("G. Wambre" signing the decision,
-    "Grégory Wambre, greffier" in its header: `is_short_form`) stays theirs, unless one of its words also names a
-    person of the document. A lawyer's name that the document also gives, or gives a short form of, with a
-    profession that is not the court's ("Me Kowalczyk en qualité d'administrateur") is a person's too. Returns
-    the demoted `(entity, its label before)` (the review lists them) and {entity: the `person` entity of the same
-    string} where one exists (replaced as that one)."""
-    professionals = [e for e in range(len(table)) if table.flags[e] & NOT_COURT]
-    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE
-             and not any(e == p or is_short_form(table.text[p], table.text[e]) for p in professionals)]
+    """Relabel `person` (a replaced person type) every judge or lawyer (kept role types) that is not one of the
+    `_court_names`: judges are named in the composition of the court, lawyers after "Me"; a party, a child or a
+    social worker that the model mistook for one must not stay in clear. A short form of a court name ("G.
+    Wambre" signing the decision, "Grégory Wambre, greffier" in its header: `is_short_form`) stays the court's,
+    unless one of its words also names a person of the document. Returns the demoted `(entity, its label
+    before)` (the review lists them) and {entity: the `person` entity of the same string} where one exists
+    (replaced as that one)."""
+    court = _court_names(table)
     roleless = [e for e in range(len(table))
                 if table.label[e] in ROLE_LABELS and table.label[e] not in replaced and e not in court]
     short = {e for e in roleless if any(is_short_form(table.text[e], table.text[f]) for f in court)}
-    people: set[str] = set()
-    for e in range(len(table)):
-        if table.label[e] == person or (e in roleless and e not in short):
-            people |= _initials_and_words(table.text[e])[1]
-    demoted, merged = [], {}
-    for e in roleless:
-        if e in short and not _initials_and_words(table.text[e])[1] & people:
-            continue
-        demoted.append((e, table.label[e]))
-        same = table.relabel(e, person)
-        if same is not None:
-            merged[e] = same
-    return demoted, merged
+    people = _words_of(table, [e for e in range(len(table)) if table.label[e] == person]) | _words_of(
+        table, [e for e in roleless if e not in short])
+    demoted = [(e, table.label[e]) for e in roleless
+               if e not in short or _initials_and_words(table.text[e])[1] & people]
+    return demoted, _relabel(table, [(e, person) for e, _ in demoted])
 
 
 def promote_short_forms(table: EntityTable, replaced: Collection[str], person: str
                         ) -> tuple[list[tuple[int, str]], dict[int, int]]:
-    """Give the judge's or lawyer's label back to every `person` entity that is a short form of a name the
-    document gives with its court role ("M. Arrouy" in the reasons, "M. Philippe Arrouy, avocat général" in the
-    header: `is_short_form`), and to every entity of another replaced type that is one with initials ("G.
-    Mondésir" signing, read as a place), unless one of its words also names another person of the document.
-    Returns the promoted `(entity, its label now)` and {entity: the entity of that label and string} where one
-    exists."""
-    court = [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE]
+    """Give the judge's or lawyer's label back to every `person` entity that is a short form of one of the
+    `_court_names` ("M. Arrouy" in the reasons, "M. Philippe Arrouy, avocat général" in the header:
+    `is_short_form`), and to every entity of another replaced type that is one with initials ("G. Mondésir"
+    signing, read as a place), unless one of its words also names another person of the document (or it is
+    named with a profession that is not the court's). Returns the promoted `(entity, its label now)` and
+    {entity: the entity of that label and string} where one exists."""
+    court = _court_names(table)
     if not court:
         return [], {}
     candidates = [e for e in range(len(table)) if not table.flags[e] & NOT_COURT and (table.label[e] == person or (
         table.label[e] in replaced and table.label[e] not in ROLE_LABELS and _initials_and_words(table.text[e])[0]))]
     short = {e: next((f for f in court if is_short_form(table.text[e], table.text[f])), None) for e in candidates}
-    people: set[str] = set()
-    for e, f in short.items():
-        if f is None and table.label[e] == person:
-            people |= _initials_and_words(table.text[e])[1]
-    promoted, merged = [], {}
-    for e, f in short.items():
-        if f is None or _initials_and_words(table.text[e])[1] & people:
-            continue
-        promoted.append((e, table.label[f]))
-        same = table.relabel(e, table.label[f])
-        if same is not None:
-            merged[e] = same
-    return promoted, merged
+    people = _words_of(table, [e for e, f in short.items() if f is None and table.label[e] == person])
+    promoted = [(e, table.label[f]) for e, f in short.items()
+                if f is not None and not _initials_and_words(table.text[e])[1] & people]
+    return promoted, _relabel(table, promoted)
 
 
 class Rewriter:

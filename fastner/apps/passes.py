@@ -65,10 +65,12 @@ def split_at_gaps(text: str, spans: list[Span]) -> list[Span]:
 _AFTER_ADDRESS = re.compile(r" ?\([^()\n]{1,40}\)")  # "Béziers (34)", "Conakry (Guinée)": part of the place
 _CLOSING = re.compile(r"[^()\n]{0,40}\)")  # the rest of "Le Lamentin (Martinique" up to its ")"
 _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # "lieu-dit Kerhuel"
-# the words that name a street or a place ("zone d'activités du Marais", "quartier de la Belle de Mai")
+# the words that name a place ("quartier de la Belle de Mai", "zone d'activités du Marais"), and with them a
+# street, a postal box or a foreign street
+_PLACE_NOUN = (r"(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\s+d['’]activités?|zone\s+(?:industrielle|artisanale|"
+               r"commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
-           r"quartier|hameau|cité|domaine|résidence|lotissement|lieu-?dit|lieudit|zone\s+d['’]activités?|"
-           r"zone\s+(?:industrielle|artisanale|commerciale)|parc\s+d['’]activités?|centre\s+commercial|ZA|ZI|ZAC|"
+           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|"
            r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
            r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
@@ -127,10 +129,13 @@ _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?
 # initials: "C.", "J.-P.", "Ph."
 _INITIALS_ONLY = re.compile(f"(?:{INITIAL}\\.[\\s‐‑-]*)+")  # a name's initials, its surname after
 _INITIALS_BEFORE = re.compile(f"(?<![\\w.])(?:{INITIAL}\\.[ ‐‑-]?)+ \\Z")  # "C. " before "Aubineau" (not "M. ")
+# the titles before a name: a person's, and a lawyer's (also a notary's, a bailiff's, a mandataire's)
+_PERSON_TITLE = r"(?:M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|Monsieur|Madame|Mademoiselle|[Dd]octeur|[Pp]rofesseur"
+_LAWYER_TITLE = r"Me|Ma[iî]tre"
+_ANY_TITLE = f"(?<![\\w.])(?:{_PERSON_TITLE}|{_LAWYER_TITLE})"
 # a title then particles that the tagger left out of the name: "Monsieur de" (Saint-Amand), "M. d'" (Arvor)
 _TITLE_THEN_PARTICLES = re.compile(
-    r"(?:\b(?:M|Mme|Mlle|Me|Dr)\.?|\b(?:Monsieur|Madame|Mademoiselle|Ma[iî]tre|[Dd]octeur))\s+"
-    r"((?:de|du|des|van|von|ben|el|da|dos|di)\s+(?:la\s+|l['’])?|d['’])\Z")
+    f"{_ANY_TITLE}\\s+((?:de|du|des|van|von|ben|el|da|dos|di)\\s+(?:la\\s+|l['’])?|d['’])\\Z")
 
 
 def complete_names(text: str, spans: list[Span]) -> list[Span]:
@@ -200,8 +205,7 @@ _FIRST_NAME_AFTER = re.compile(f"[ \\t\\u00a0]+({_FIRST}){_AFTER_FIRST_NAMES}")
 
 
 _NEXT_WORD = re.compile(r"[ \t\u00a0]+([^\W\d_][\w'’‐‑-]*)")
-_TITLE_BEFORE = re.compile(r"(?:(?<![\w.])(?:M|Mme|Mlle|Dr|Me)\.?|\b(?:Monsieur|Madame|Mademoiselle|[Dd]octeur|"
-                           r"[Pp]rofesseur|Ma[iî]tre))[ \t\u00a0]+\Z")
+_TITLE_BEFORE = re.compile(f"{_ANY_TITLE}[ \\t\\u00a0]+\\Z")
 
 
 def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
@@ -240,12 +244,11 @@ def add_initials(text: str, spans: list[Span], person: str) -> list[Span]:
 
 # a name after a title: "Mme Đỗ", "M. Gérard de La Rochebrune", "Me Sylvain Mauriac, commissaire de justice"
 # (and after a word of kinship: "son fils Duarte", "sa fille Lina", "leur enfant Mai", "les consorts Fontaine")
-_TITLE = re.compile(r"(?<![\w.])(?:(M|MM|Mme|Mmes|Mlle|Mr|Dr|Pr)\.?|(Monsieur|Madame|Mademoiselle|[Dd]octeur|"
-                    r"[Pp]rofesseur|(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|"
-                    r"grand-|arrière-petite?-|beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|"
-                    r"épouse|mari|compagnon|compagne|concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|"
-                    r"[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+(?:consorts|époux|famille))|(Me|Ma[iî]tre))"
-                    r"[ \t\u00a0]+")
+_KINSHIP = (r"(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:demi-|petite?-|grand-|arrière-petite?-|"
+            r"beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|épouse|mari|compagnon|compagne|"
+            r"concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+"
+            r"(?:consorts|époux|famille)")
+_TITLE = re.compile(f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP})|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
 _NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
                          r"([^\W\d_][\w'’‐‑-]*)")
 # words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
@@ -275,7 +278,7 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
             end, words = piece.end(), words + 1
         if not words or _overlaps(spans, start, end):
             continue
-        lawyer_title = title.group(3) is not None
+        lawyer_title = title.group(1) is not None
         if lawyer_title and not _NOT_LAWYER.match(text, end):
             continue
         if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
@@ -289,15 +292,13 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
 _PLACE_AFTER_A = re.compile(
     r"(?<![\w'’])(?:à|a\u0300)[ \t\u00a0]+((?:(?:Le|La|Les)[ \t\u00a0]+|L['’])?[A-ZÀ-ÖØ-Þ][^\W\d_]*"
     r"(?:[-‐‑'’][^\W\d_]+)*(?![\w'’‐‑-])(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)"
-    r"(?![ \t\u00a0]*(?!(?:M|Mme|Mlle|Me|Monsieur|Madame)\b)[A-ZÀ-ÖØ-Þ\d])")
+    f"(?![ \\t\\u00a0]*(?!(?:{_PERSON_TITLE}|{_LAWYER_TITLE})\\b)[A-ZÀ-ÖØ-Þ\\d])")
 _ELIDED_NOUN = re.compile(r"[LlDd]['’][a-zà-ÿ]")  # "L'appelant": an article and a noun, neither name nor place
 _NOT_PLACES = TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", "etat", "ce", "cet", "cette"}
 
 
 _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
-    f"\\b(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\\s+d['’]activités?|zone\\s+(?:industrielle|artisanale|"
-    f"commerciale)|parc\\s+d['’]activités?|ZA|ZI|ZAC)\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
-    f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
+    f"\\b{_PLACE_NOUN}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
 def add_places(text: str, spans: list[Span], place: str) -> list[Span]:

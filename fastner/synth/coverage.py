@@ -81,7 +81,6 @@ _FEMININE_INSTITUTIONS = ("Caisse", "Union", "Direction", "Mutualité", "Chambre
                           "Association", "Banque", "URSSAF")
 
 
-
 class CoverageWriter:
     """Draws the additions of one document from `crng`; the document writer calls it at fixed points."""
 

@@ -58,8 +58,6 @@ TITLES = {False: {False: "Monsieur", True: "Madame"}, True: {False: "M.", True: 
 CLAUSE_COUNTS = (1, 2, 2, 2, 2, 3, 3, 3, 3, 4, 4, 5, 5, 6)  # clauses in one reasoning sentence
 
 
-
-
 @dataclass(frozen=True)
 class _Pools:
     """The name lists and templates one split may draw from."""
