@@ -24,10 +24,11 @@ NOT_COURT = 4  # span flag: a name followed by a profession that is not the cour
 ROLE_LABELS = frozenset(("JUDGE_CLERK", "LAWYER"))  # the people of the court, kept in clear
 # the words naming their roles (`role_flag`), in any case but "Me" and "Maître" ("il me semble", "le maître de
 # l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them; the president
-# of a body that is not a court ("président du conseil syndical", "de l'association") is none
+# of a body that is not a court ("président du conseil syndical", "de l'association", "du chantier") is none:
+# "président" is one alone or with the court's complement ("de chambre", "du tribunal")
 _ROLE_WORDS = re.compile(
-    r"\b(?:(?:vice-)?pr[ée]sidente?s?(?!\s+d(?:u|es|e\s+la|e\s+l['’])\s*(?:conseil(?!\s+de\s+prud)|association|"
-    r"soci[ée]t[ée]|directoire|comit[ée]|syndicat|club|fondation|f[ée]d[ée]ration|groupe))|"
+    r"\b(?:(?:vice-)?pr[ée]sidente?s?(?!\s+(?:(?:du|des|de\s+la|de)\s+|de\s+l['’]|d['’])(?=\S)(?!(?:la\s+|l['’])?(?:chambre|"
+    r"cour|tribunal|section|formation|audience|juridiction|p[ôo]le|conseil\s+de\s+prud|bureau\s+de\s+jugement)))|"
     r"conseill[eè]re?s?|greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
     r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s?(?: g[ée]n[ée]rale?s?)?|"
     r"minist[èe]re public|composition|barreau)\b|(?-i:\b(?:Me|Ma[iî]tre|MAÎTRE)\b)", re.IGNORECASE)
@@ -36,12 +37,14 @@ _CLAUSE_END = re.compile(r"[;!?]|\n\s*\n|(?<!\bM)(?<!\bMM)(?<!\bMe)(?<!\bMme)(?<
 _BIRTH_BEFORE = re.compile(
     r"(?:\bn[ée]e?s?|\bn[ée]\s*\(\s*e\s*\)|\bdate\s+de\s+naissance)\s*[:,]?\s*(?:le|en|au|à)?\s*$", re.IGNORECASE)
 _LETTER = re.compile(r"[^\W\d_]")
-# after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans", " aux Abymes", " au Moule": a
-# capitalized place name, hyphenated words kept together, an optional "(department or country)" after it
+# after a birth date: " à Quimper", " à Saint-Jean-d'Angély (17)", " à Le Mans", " aux Abymes", " au Moule", " à Hô
+# Chi Minh-Ville": a capitalized place name, hyphenated words kept together, up to two more capitalized words
+# (not a title), an optional "(department or country)" after it
 # (decomposed accents and invisible format characters inside words, as the tagger reads them)
 _INSIDE = f"[\\w'’{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]"
 _BIRTHPLACE_AFTER = re.compile(
     f"\\s*,?\\s+(?:à|a\u0300|aux?)\\s+((?:(?:Le|La|Les|L['’])\\s?)?[^\\W\\d_]{_INSIDE}*(?:-{_INSIDE}+)*"
+    f"(?:[ \\u00a0](?!(?:M|Mme|Me|Mlle|Monsieur|Madame|Ma[iî]tre)\\b)[A-ZÀ-ÖØ-Þ]{_INSIDE}*(?:-{_INSIDE}+)*){{0,2}}"
     "(?:\\s+\\([^()\\n]{1,40}\\))?)")
 
 

@@ -256,8 +256,9 @@ def build_lexicon(table: EntityTable, labels: Collection[str], replaced: Callabl
     # kept person's name or name part in this document (a judge or a lawyer with a party's surname) is not
     # looked for
     kept_names: set[str] = set()
-    for e in order:
-        if is_person(table.label[e]) and not replaced(e):
+    replaced_names = {table.text[e].casefold() for e in order if is_person(table.label[e]) and replaced(e)}
+    for e in order:  # a string tagged both ways is replaced (above): its parts are the replaced person's
+        if is_person(table.label[e]) and not replaced(e) and table.text[e].casefold() not in replaced_names:
             kept_names.add(table.text[e].casefold())
             kept_names.update(part.casefold() for part in name_parts(table.text[e]))
     owners: dict[tuple[str, str], list[int]] = {}

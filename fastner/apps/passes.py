@@ -70,14 +70,21 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 _PLACE_NOUN = (r"(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\s+d['’]activités?|zone\s+(?:industrielle|artisanale|"
                r"commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
-           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|"
+           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|"
            r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
            r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
 _CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
 _COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
-# before an address the tagger started late: "zone d'activités du" (Marais), "chemin des" (Caunes), "BP" (412)
-_PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*)?\\Z")
+# before an address the tagger started late: "zone d'activités du" (Marais), "chemin des" (Caunes), "BP" (412),
+# "Immeuble" (Le Phare), "BP 41" (, 69241 Lyon Cedex)
+_PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*|\\d+[ \\t\\u00a0]*,?[ \\t\\u00a0]*)?\\Z",
+                                re.IGNORECASE)
+# between two pieces of one address tagged apart on one line ("chemin de" "Bois-Joli", "route de Saulx" ", "
+# "lieu-dit Le Gué..."): spaces, or a comma or a dash before a street, a place word or a number
+_PIECES_APART = re.compile(r"[ \t\u00a0]*")
+_NEXT_PIECE = re.compile(r"[ \t\u00a0]*[,–-][ \t\u00a0]*")
+_PIECE_START = re.compile(f"\\d|{_STREET}\\b", re.IGNORECASE)
 # "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
 _STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
                             f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
@@ -88,8 +95,9 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
     "(département or country)" right after it taken in (and any span the tagger found inside it, "(79)" read as
     a date, unless a person's name), a parenthesis it opens closed, a "lieu-dit" right before it taken in, and the
     street before "à" and its town ("route de la Chaux à Marsac", "47 avenue Jean-Jaurès à Cenon"), a place and
-    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), and the words naming the street or the place
-    before one the tagger started late ("zone d'activités du" Marais, "chemin des" Caunes, "BP" 412)."""
+    its commune ("lieu-dit Le Champ Rôti, commune de Rânes"), the pieces of one address tagged apart ("route de
+    Saulx", "lieu-dit Le Gué, 62176 Airon"), and the words naming the street, the building or the place before one
+    the tagger started late ("zone d'activités du" Marais, "chemin des" Caunes, "BP 41, " 69241 Lyon)."""
     out: list[Span] = []
     k = 0
     while k < len(spans):
@@ -105,10 +113,12 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
                 start = street.start()
             elif word := _PLACE_WORD_BEFORE.search(text, max(limit, start - 30), start):
                 start = word.start()
-            between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else ""
-            if (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start)) or \
-                    _COMMUNE.fullmatch(between):  # a street and its town, a place and its commune: one address
-                start = out.pop()[0]
+            between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else None
+            if between is not None and (
+                    (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start))
+                    or _COMMUNE.fullmatch(between) or _PIECES_APART.fullmatch(between)
+                    or (_NEXT_PIECE.fullmatch(between) and _PIECE_START.match(text, start))):
+                start = out.pop()[0]  # a street and its town, a place and its commune, pieces: one address
             opened = text.count("(", start, end) > text.count(")", start, end)
             after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
             if after:
@@ -152,7 +162,7 @@ def complete_names(text: str, spans: list[Span]) -> list[Span]:
         start, end, label, score = spans[k]
         k += 1
         if is_person(label):
-            if text[end:end + 1] == "." and INITIAL_LETTERS.fullmatch(text, start, end):
+            if text[end:end + 1] == "." and INITIAL_LETTERS.fullmatch(text, start, end) and end < _start_of(spans, k):
                 end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it (not "Li" ending a sentence)
             limit = out[-1][1] if out else 0
             particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
@@ -221,24 +231,42 @@ def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
     return end
 
 
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def _taken_in(text: str, spans: list[Span], start: int, end: int) -> list[Span] | None:
+    """`spans` without those that a new span `[start, end)` takes in: the ones that are not a person's and have no
+    letter outside it ("Köseoğlu" read as a place in "Mehmet Köseoğlu", ". L. »" read around "R. L."); None when
+    another one overlaps it."""
+    inside = [span for span in spans if span[0] < end and start < span[1] and not is_person(span[2])
+              and not _LETTER.search(text, span[0], max(span[0], start)) and not _LETTER.search(text, end, span[1])]
+    if any(span[0] < end and start < span[1] and span not in inside for span in spans):
+        return None
+    return [span for span in spans if span not in inside] if inside else spans
+
+
 def _overlaps(spans: list[Span], start: int, end: int) -> bool:
     """Whether `[start, end)` overlaps one of `spans` (sorted, not overlapping): a bisection, not a scan."""
     k = bisect_left(spans, (end,))
     return k > 0 and spans[k - 1][1] > start
 
 
-# a person named by initials: "X...", "Y…", or two or three initials standing alone ("mineur, L. M., est"; not
-# "M. X" nor "S.A.")
-_INITIAL = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])|(?!M\. )(?:[A-ZÀ-ÖØ-Þ]\. ){1,2}[A-ZÀ-ÖØ-Þ]\."
-                      r"(?=[ \t]*[,;)\n]|[ \t]*\Z))")
+# a person named by initials: "X...", "Y…", or two or three initials standing alone ("mineur, L. M., est",
+# "« J.-P. K. »"; not "M. X" nor "S.A.")
+_INITIAL = re.compile(r"(?<![\w.])(?:[A-ZÀ-ÖØ-Þ](?:\.\.\.|…)(?![\w.])|(?!M\. )"
+                      r"(?:[A-ZÀ-ÖØ-Þ]\.(?:-[A-ZÀ-ÖØ-Þ]\.)? ){1,2}[A-ZÀ-ÖØ-Þ]\.(?=[ \t\u00a0]*[,;)»”\"\n]|[ \t]*\Z))")
 
 
 def add_initials(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged initials followed by an ellipsis ("un autre client,
     X..., mineur") or standing alone ("un mineur, L. M., est poursuivi"): the conventions that name a person
-    already pseudonymized or kept anonymous."""
-    found = [(m.start(), m.end(), person, 1.0) for m in _INITIAL.finditer(text)
-             if not _overlaps(spans, m.start(), m.end())]
+    already pseudonymized or kept anonymous; whatever the tagger read around them that holds no other letter."""
+    found = []
+    for match in _INITIAL.finditer(text):
+        rest = _taken_in(text, spans, *match.span())
+        if rest is not None:
+            spans = rest
+            found.append((*match.span(), person, 1.0))
     return sorted(spans + found) if found else spans
 
 
@@ -248,7 +276,10 @@ _KINSHIP = (r"(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:de
             r"beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|épouse|mari|compagnon|compagne|"
             r"concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+"
             r"(?:consorts|époux|famille)")
-_TITLE = re.compile(f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP})|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
+_TITLE = re.compile(f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|née|épouse|veuve)|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
+# a first name in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit"
+_KIN_APPOSITION = re.compile(f"(?<![\\w.])(?:{_KINSHIP}|[Ll]['’]une? des enfants)[ \\t\\u00a0]*,[ \\t\\u00a0]*"
+                             f"({_FIRST})(?=[ \\t\\u00a0]*,)")
 _NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
                          r"([^\W\d_][\w'’‐‑-]*)")
 # words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
@@ -261,8 +292,9 @@ _NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|
 
 
 def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
-    """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"): capitalized
-    words, with their particles, up to four. Left untagged: a name with a court role in its clause
+    """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"; also after
+    "née", "épouse", "veuve" and a word of kinship, "son fils Duarte", "son fils, Andrei,"): capitalized words,
+    with their particles, up to four. Left untagged: a name with a court role in its clause
     (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
     bailiff's or a mandataire's (a lawyer)."""
     found = []
@@ -284,6 +316,10 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
         if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
             continue
         found.append((start, end, person, 1.0))
+    for apposed in _KIN_APPOSITION.finditer(text):
+        if fold(apposed.group(1)) not in _NOT_NAMES and not _overlaps(spans, *apposed.span(1)) and \
+                not any(f[0] == apposed.start(1) for f in found):
+            found.append((*apposed.span(1), person, 1.0))
     return sorted(spans + found) if found else spans
 
 
@@ -301,18 +337,25 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
     f"\\b{_PLACE_NOUN}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
+# the town of a police station, a station, a port, a rest area: "commissariat de Brévannes"
+_TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service))\s+"
+                      f"(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})")
+
+
 def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
     """`spans` and, as places (label `place`), the untagged capitalized words after "à" ("voisin de l'appelant à
     Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
     letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
-    Belle de Mai", whatever the tagger read inside them but a person's name)."""
+    Belle de Mai", whatever the tagger read inside them but a person's name) and the town of a police station, a
+    station, a port or a rest area ("plainte au commissariat de Brévannes", taken out of an organization read
+    around it)."""
     found: list[Span] = []
 
     def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
         nonlocal spans
-        inside = [span for span in spans if start <= span[0] and span[1] <= end and not is_person(span[2])]
-        if not any(span[0] < end and start < span[1] and span not in inside for span in spans + found):
-            spans = [span for span in spans if span not in inside]
+        rest = _taken_in(text, spans, start, end)
+        if rest is not None and not _overlaps(found, start, end):
+            spans = rest
             found.append((start, end, place, 1.0))
 
     for match in _PLACE_AFTER_A.finditer(text):
@@ -324,6 +367,15 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
         claim(start, end)  # "à Houtaud (25)", "25)" read as a place alone
     for match in _NAMED_PLACE.finditer(text):  # "Belle de Mai" of "quartier de la Belle de Mai", an organization
         claim(*match.span())
+    for match in _TOWN_OF.finditer(text):  # "gendarmerie de Pont-de-Beauvoisin" read as an organization: its town
+        start, end = match.span(2)
+        around = [span for span in spans if span[0] <= start and end <= span[1] and not is_person(span[2])
+                  and span[2] not in ADDRESS_LABELS]
+        if around:
+            spans = [span for span in spans if span != around[0]]
+            if around[0][0] < match.end(1):
+                spans = sorted([*spans, (around[0][0], match.end(1), *around[0][2:])])
+        claim(start, end)
     return sorted(spans + found) if found else spans
 
 
@@ -332,9 +384,19 @@ _BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-
                          r"[ \t\u00a0]+n[ée]e?s?[ \t\u00a0]+(?:le|en|à|au)\b")
 
 
+# the parents after a birth: "fils de Mehmet Köseoğlu et de Emine Aksoylu", "..., de Paul Ney et d'Anne Roux"
+_SPACE = r"[ \t\u00a0]+"
+_PARENT = (f"{_CAPITALIZED}(?:{_SPACE}(?:(?:de|du|des|le|la|da|dos|ben|el|van){_SPACE})?{_CAPITALIZED}){{0,3}}")
+_OF_PARENT = f"(?:de{_SPACE}|d['’])"
+_PARENTS = re.compile(f"(?:\\b(fils|fille)|,){_SPACE}{_OF_PARENT}({_PARENT}){_SPACE}et{_SPACE}{_OF_PARENT}({_PARENT})")
+
+
 def add_born_names(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged capitalized words just before ", né(e) le / en / à"
-    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name)."""
+    ("Louis, né en 2008, Mai, née en 2011"): whoever is born is a person ("L'appelant, né le" is not a name); and
+    the parents named after "fils de" / "fille de" (or after a comma, with a first name and a surname each: "né le
+    ... à Kayseri, de Mehmet Köseoğlu et de Emine Aksoylu"), whatever the tagger read inside their names but a
+    person's name."""
     found = []
     for match in _BORN_AFTER.finditer(text):
         start, end = match.span(1)
@@ -342,14 +404,44 @@ def add_born_names(text: str, spans: list[Span], person: str) -> list[Span]:
             continue
         if not _overlaps(spans, start, end):
             found.append((start, end, person, 1.0))
+    for match in _PARENTS.finditer(text):
+        names = [match.span(2), match.span(3)]
+        if match.group(1) is None and any(len(NAME_WORD.findall(text, *span)) < 2 for span in names):
+            continue
+        for start, end in names:
+            rest = _taken_in(text, spans, start, end)
+            if rest is not None and not _overlaps(sorted(found), start, end):
+                spans = rest
+                found.append((start, end, person, 1.0))
     return sorted(spans + found) if found else spans
 
 
-def relabel_notaries(text: str, spans: list[Span], person: str) -> list[Span]:
+# a role of the court right after a name ("M. Luc Sarre, substitut général", "Mme Roux, présidente,"): "président"
+# and "conseiller" only alone or with the court's complement ("présidente du chantier", "conseillère en
+# patrimoine" are not the court's)
+_COURT_ROLE_AFTER = re.compile(
+    r"[ \t\u00a0]*,[ \t\u00a0]*(?:premi[eè]re?[ \t\u00a0]+|vice-)?(?:(?:juge|greffi[eè]re?|substitute?|procureure?|"
+    f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?)\\b|(?:pr[ée]sidente?|conseill[eè]re?)"
+    f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|"
+    f"de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))", re.IGNORECASE)
+_JUDGE = "JUDGE_CLERK"  # the bundled model's label of judges, clerks and prosecutors
+
+
+def relabel_professions(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
-    notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people."""
-    return [(start, end, person if label == "LAWYER" and _NOT_LAWYER.match(text, end) else label, score)
-            for start, end, label, score in spans]
+    notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people; and,
+    for the bundled model's labels (`person` is PERS: other models name no judges), a person's name followed by a
+    role of the court ("M. Luc Sarre, substitut général") relabeled a judge, kept."""
+    judge = _JUDGE if person == "PERS" else None
+
+    def label_of(label: str, end: int) -> str:
+        if label == "LAWYER" and _NOT_LAWYER.match(text, end):
+            return person
+        if judge and label == person and _COURT_ROLE_AFTER.match(text, end):
+            return judge
+        return label
+
+    return [(start, end, label_of(label, end), score) for start, end, label, score in spans]
 
 
 @functools.lru_cache(maxsize=64)
@@ -374,7 +466,7 @@ def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
     spans = split_at_gaps(text, spans)
     person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
     if pseudonymize:
-        spans = complete_addresses(text, relabel_notaries(text, spans, person) if person else spans)
+        spans = complete_addresses(text, relabel_professions(text, spans, person) if person else spans)
         spans = complete_names(text, spans)
         if person:
             spans = add_titled_names(text, add_initials(text, spans, person), person)
