@@ -507,3 +507,13 @@ def test_fifth_round_of_hand_written_errors() -> None:
                    "M. Luc Sarre, substitut général ; Mme [PERS], présidente du chantier, atteste. Son fils, [PERS], "
                    "a tout vu ; un certain « [PERS] » a écrit. Mme [PERS] née [PERS], née le 2 mai 1934 à [ADDRESS], "
                    "comparaît, de [PERS] et de [PERS] ; des villes de Lyon et de Brest.")
+
+
+def test_children_listed_in_an_apposition_places_after_au_and_sites() -> None:
+    text = ("Il vit avec les enfants, Matei et Sânziana, à Cluj. Acte reçu par Me Édith Lordinot, notaire au Moule. "
+            "Un homme né au Mali a écrit au Président et au Trésor public. Affecté au dépôt d'Osny ; l'agence de "
+            "Baillif ; l'agence du Crédit Mutuel ; l'usine de Flins.")
+    out = anonymize_spans(text, []).text
+    assert out == ("Il vit avec les enfants, [PERS] et [PERS], à [ADDRESS]. Acte reçu par Me [PERS], notaire au "
+                   "[ADDRESS]. Un homme né au [ADDRESS] a écrit au Président et au Trésor public. Affecté au dépôt "
+                   "d'[ADDRESS] ; l'agence de [ADDRESS] ; l'agence du Crédit Mutuel ; l'usine de [ADDRESS].")

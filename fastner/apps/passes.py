@@ -75,6 +75,7 @@ _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cour
            r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
 _CAPITALIZED = r"[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*"
+_SPACE = r"[ \t\u00a0]+"
 _COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-dit Le Champ Rôti, commune de Rânes"
 # before an address the tagger started late: "zone d'activités du" (Marais), "chemin des" (Caunes), "BP" (412),
 # "Immeuble" (Le Phare), "BP 41" (, 69241 Lyon Cedex)
@@ -277,9 +278,13 @@ _KINSHIP = (r"(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:de
             r"concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+"
             r"(?:consorts|époux|famille)")
 _TITLE = re.compile(f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|née|épouse|veuve)|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
-# a first name in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit"
-_KIN_APPOSITION = re.compile(f"(?<![\\w.])(?:{_KINSHIP}|[Ll]['’]une? des enfants)[ \\t\\u00a0]*,[ \\t\\u00a0]*"
-                             f"({_FIRST})(?=[ \\t\\u00a0]*,)")
+# first names in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit",
+# "les enfants, Matei et Sânziana, vivent"
+_KIN_PLURAL = (r"(?:[Ll]es|[Ss]es|[Ll]eurs|[Dd]es|[Dd]eux|[Tt]rois)[ \t\u00a0]+(?:petits-)?"
+               r"(?:enfants|fils|filles|frères|sœurs|soeurs)")
+_KIN_APPOSITION = re.compile(f"(?<![\\w.])(?:{_KINSHIP}|{_KIN_PLURAL}|[Ll]['’]une? des enfants)[ \\t\\u00a0]*,"
+                             f"[ \\t\\u00a0]*({_FIRST}(?:(?:,|{_SPACE}et){_SPACE}{_FIRST})*)(?=[ \\t\\u00a0]*,)")
+_FIRST_NAME = re.compile(_FIRST)
 _NAME_PIECE = re.compile(r"[ \t\u00a0]*(?:(?:de|du|des|van|von|ben|el|da|dos|di|de la|de l['’]|d['’])[ \t\u00a0]*)?"
                          r"([^\W\d_][\w'’‐‑-]*)")
 # words that follow a title without naming anyone ("M. le Président", "Madame la Procureure" are lower case)
@@ -293,8 +298,8 @@ _NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|
 
 def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
     """`spans` and, as persons (label `person`), the untagged names after a title ("Madame Đỗ expose"; also after
-    "née", "épouse", "veuve" and a word of kinship, "son fils Duarte", "son fils, Andrei,"): capitalized words,
-    with their particles, up to four. Left untagged: a name with a court role in its clause
+    "née", "épouse", "veuve" and a word of kinship, "son fils Duarte", "les enfants, Matei et Sânziana,"):
+    capitalized words, with their particles, up to four. Left untagged: a name with a court role in its clause
     (`analysis.role_flag`, a judge the tagger missed) and one after "Me" or "Maître" unless a notary's, a
     bailiff's or a mandataire's (a lawyer)."""
     found = []
@@ -317,9 +322,10 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
             continue
         found.append((start, end, person, 1.0))
     for apposed in _KIN_APPOSITION.finditer(text):
-        if fold(apposed.group(1)) not in _NOT_NAMES and not _overlaps(spans, *apposed.span(1)) and \
-                not any(f[0] == apposed.start(1) for f in found):
-            found.append((*apposed.span(1), person, 1.0))
+        for name in _FIRST_NAME.finditer(text, *apposed.span(1)):
+            if fold(name.group()) not in _NOT_NAMES and not _overlaps(spans, *name.span()) and \
+                    not any(f[0] == name.start() for f in found):
+                found.append((*name.span(), person, 1.0))
     return sorted(spans + found) if found else spans
 
 
@@ -337,9 +343,16 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
     f"\\b{_PLACE_NOUN}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
-# the town of a police station, a station, a port, a rest area: "commissariat de Brévannes"
-_TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service))\s+"
-                      f"(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})")
+# the town of a police station, a station, a port, a rest area, a bank's agency, a depot, a plant ("commissariat
+# de Brévannes"; not one followed by another capitalized word: "agence du Crédit Mutuel")
+_TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service)|agence|dépôt|"
+                      f"usine|entrepôt|site)\\s+(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})"
+                      r"(?![\w'’‐‑-])(?!\s+[A-ZÀ-ÖØ-Þ])")
+# "né au Mali", "notaire au Moule", "dont le siège est au Mesnil-Jean (61)": a place after "au" or "aux" where
+# a residence, a birth or an office is said ("au Tribunal", "au Trésor" elsewhere are not places)
+_PLACE_AFTER_AU = re.compile(
+    r"\b(?:née?s?|demeurante?s?|domiciliée?s?|résidante?s?|installée?s?|notaire|siège\s+est)"
+    r"[ \t\u00a0]+aux?[ \t\u00a0]+([A-ZÀ-ÖØ-Þ][^\W\d_]*(?:[-‐‑'’][^\W\d_]+)*(?:[ \t\u00a0]*\([^()\n]{1,40}\))?)")
 
 
 def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
@@ -347,8 +360,9 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
     Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
     letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
     Belle de Mai", whatever the tagger read inside them but a person's name) and the town of a police station, a
-    station, a port or a rest area ("plainte au commissariat de Brévannes", taken out of an organization read
-    around it)."""
+    station, a port, a rest area, an agency, a depot or a plant ("plainte au commissariat de Brévannes", taken out
+    of an organization read around it), and the place after "au" or "aux" where a birth, a residence or an office
+    is said ("né au Mali", "notaire au Moule")."""
     found: list[Span] = []
 
     def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
@@ -365,6 +379,8 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
                 or _ELIDED_NOUN.match(text, start) or _overlaps(spans, start, word.end()):
             continue
         claim(start, end)  # "à Houtaud (25)", "25)" read as a place alone
+    for match in _PLACE_AFTER_AU.finditer(text):
+        claim(*match.span(1))
     for match in _NAMED_PLACE.finditer(text):  # "Belle de Mai" of "quartier de la Belle de Mai", an organization
         claim(*match.span())
     for match in _TOWN_OF.finditer(text):  # "gendarmerie de Pont-de-Beauvoisin" read as an organization: its town
@@ -385,7 +401,6 @@ _BORN_AFTER = re.compile(r"(?<![\w'’‐‑-])((?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-
 
 
 # the parents after a birth: "fils de Mehmet Köseoğlu et de Emine Aksoylu", "..., de Paul Ney et d'Anne Roux"
-_SPACE = r"[ \t\u00a0]+"
 _PARENT = (f"{_CAPITALIZED}(?:{_SPACE}(?:(?:de|du|des|le|la|da|dos|ben|el|van){_SPACE})?{_CAPITALIZED}){{0,3}}")
 _OF_PARENT = f"(?:de{_SPACE}|d['’])"
 _PARENTS = re.compile(f"(?:\\b(fils|fille)|,){_SPACE}{_OF_PARENT}({_PARENT}){_SPACE}et{_SPACE}{_OF_PARENT}({_PARENT})")
