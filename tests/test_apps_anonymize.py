@@ -517,3 +517,19 @@ def test_children_listed_in_an_apposition_places_after_au_and_sites() -> None:
     assert out == ("Il vit avec les enfants, [PERS] et [PERS], à [ADDRESS]. Acte reçu par Me [PERS], notaire au "
                    "[ADDRESS]. Un homme né au [ADDRESS] a écrit au Président et au Trésor public. Affecté au dépôt "
                    "d'[ADDRESS] ; l'agence de [ADDRESS] ; l'agence du Crédit Mutuel ; l'usine de [ADDRESS].")
+
+
+def test_sixth_round_of_hand_written_errors() -> None:
+    """A judge on a line of the court's composition read as a person (kept), a "conseiller du salarié" (no court
+    role), children after a plural word of kinship, a name ending on an initial takes its dot, a place "sur la
+    commune de", a port before an address."""
+    text = ("Conseillers : Madame Lise Faure, Monsieur Rémi Bouyx\nassisté par M. Malik Zerda, conseiller du "
+            "salarié. Leurs enfants Emre et Eylül vivent avec M. Roger D., au lieu-dit Le Bois, sur la commune "
+            "d'Arbas ; siège : port de Saint-Cast, BP 27, 22380 Cast.")
+    spans = spans_of(text, [("Lise Faure", "JUDGE_CLERK"), ("Rémi Bouyx", "PERS"), ("Eylül", "PERS"),
+                            ("Roger D", "PERS"), ("lieu-dit Le Bois", "ADDRESS"),
+                            ("Saint-Cast, BP 27, 22380 Cast", "ADDRESS")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Conseillers : Madame Lise Faure, Monsieur Rémi Bouyx\nassisté par M. [PERS], conseiller du "
+                   "salarié. Leurs enfants [PERS] et [PERS] vivent avec M. [PERS], au [ADDRESS], sur la commune "
+                   "d'[ADDRESS] ; siège : [ADDRESS].")

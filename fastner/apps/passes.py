@@ -70,7 +70,7 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 _PLACE_NOUN = (r"(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\s+d['’]activités?|zone\s+(?:industrielle|artisanale|"
                r"commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
-           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|"
+           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|port|"
            r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
            r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
@@ -132,6 +132,7 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
     return out
 
 
+_LAST_INITIAL = re.compile(r"[^\W\d_][ \t\u00a0]+[A-ZÀ-ÖØ-Þ]\Z")  # "Roger D": a name, then an initial
 _PARTICLE_END = re.compile(  # a span ending on a particle: " de", " van", " d'"
     f"(?:^|\\s)(?:{'|'.join(sorted(PARTICLES - {'d', 'l'}))})\\Z|(?:^|\\s)[dl]['’]\\Z", re.IGNORECASE)
 _NAME_AFTER = re.compile(r"(?:\s?(?:[Dd]['’])?[A-ZÀ-ÖØ-Þ][\w'’-]*(?:\s(?:de|du|des|la|le|d['’]))?){1,4}")
@@ -163,8 +164,9 @@ def complete_names(text: str, spans: list[Span]) -> list[Span]:
         start, end, label, score = spans[k]
         k += 1
         if is_person(label):
-            if text[end:end + 1] == "." and INITIAL_LETTERS.fullmatch(text, start, end) and end < _start_of(spans, k):
-                end += 1  # "Ph" of "Ph. JOUFFROY": an initial, its dot with it (not "Li" ending a sentence)
+            if text[end:end + 1] == "." and end < _start_of(spans, k) and (
+                    INITIAL_LETTERS.fullmatch(text, start, end) or _LAST_INITIAL.search(text, start, end)):
+                end += 1  # "Ph" of "Ph. JOUFFROY", "D" of "Roger D.": an initial, its dot with it (not "Li")
             limit = out[-1][1] if out else 0
             particles = _TITLE_THEN_PARTICLES.search(text, max(limit, start - 30), start)
             initials = _INITIALS_BEFORE.search(text, max(limit, start - 12), start)
@@ -277,11 +279,12 @@ _KINSHIP = (r"(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:de
             r"beau-|belle-)?(?:fils|fille|frère|sœur|soeur|enfant|père|mère|époux|épouse|mari|compagnon|compagne|"
             r"concubine?|neveu|nièce|oncle|tante|cousine?)|(?:[Ll]es|[Dd]es|[Aa]ux|[Ll]a|[Dd]e la)[ \t\u00a0]+"
             r"(?:consorts|époux|famille)")
-_TITLE = re.compile(f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|née|épouse|veuve)|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
-# first names in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit",
-# "les enfants, Matei et Sânziana, vivent"
 _KIN_PLURAL = (r"(?:[Ll]es|[Ss]es|[Ll]eurs|[Dd]es|[Dd]eux|[Tt]rois)[ \t\u00a0]+(?:petits-)?"
                r"(?:enfants|fils|filles|frères|sœurs|soeurs)")
+_TITLE = re.compile(
+    f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|{_KIN_PLURAL}|née|épouse|veuve)|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
+# first names in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit",
+# "les enfants, Matei et Sânziana, vivent"
 _KIN_APPOSITION = re.compile(f"(?<![\\w.])(?:{_KINSHIP}|{_KIN_PLURAL}|[Ll]['’]une? des enfants)[ \\t\\u00a0]*,"
                              f"[ \\t\\u00a0]*({_FIRST}(?:(?:,|{_SPACE}et){_SPACE}{_FIRST})*)(?=[ \\t\\u00a0]*,)")
 _FIRST_NAME = re.compile(_FIRST)
@@ -346,6 +349,7 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
 # the town of a police station, a station, a port, a rest area, a bank's agency, a depot, a plant ("commissariat
 # de Brévannes"; not one followed by another capitalized word: "agence du Crédit Mutuel")
 _TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service)|agence|dépôt|"
+                      r"(?:sur|dans)\s+la\s+commune|"
                       f"usine|entrepôt|site)\\s+(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})"
                       r"(?![\w'’‐‑-])(?!\s+[A-ZÀ-ÖØ-Þ])")
 # "né au Mali", "notaire au Moule", "dont le siège est au Mesnil-Jean (61)": a place after "au" or "aux" where
@@ -439,6 +443,10 @@ _COURT_ROLE_AFTER = re.compile(
     f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?)\\b|(?:pr[ée]sidente?|conseill[eè]re?)"
     f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|"
     f"de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))", re.IGNORECASE)
+# a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
+_COURT_LINE = re.compile(r"[ \t\u00a0]*(?:(?:premi[eè]re?[ \t\u00a0]+|vice-)?pr[ée]sidente?|conseill[eè]re?s?|"
+                         f"assesseure?s?|greffi[eè]re?|magistrats?|juges?|avocate?{_SPACE}g[ée]n[ée]rale?)"
+                         r"[ \t\u00a0]*:", re.IGNORECASE)
 _JUDGE = "JUDGE_CLERK"  # the bundled model's label of judges, clerks and prosecutors
 
 
@@ -446,17 +454,21 @@ def relabel_professions(text: str, spans: list[Span], person: str) -> list[Span]
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
     notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people; and,
     for the bundled model's labels (`person` is PERS: other models name no judges), a person's name followed by a
-    role of the court ("M. Luc Sarre, substitut général") relabeled a judge, kept."""
+    role of the court ("M. Luc Sarre, substitut général") or on a line of the court's composition ("Conseillers :
+    Madame X, Monsieur Y") relabeled a judge, kept."""
     judge = _JUDGE if person == "PERS" else None
 
-    def label_of(label: str, end: int) -> str:
+    def label_of(start: int, end: int, label: str) -> str:
         if label == "LAWYER" and _NOT_LAWYER.match(text, end):
             return person
-        if judge and label == person and _COURT_ROLE_AFTER.match(text, end):
+        if judge and label == person and (_COURT_ROLE_AFTER.match(text, end) or _on_court_line(start)):
             return judge
         return label
 
-    return [(start, end, label_of(label, end), score) for start, end, label, score in spans]
+    def _on_court_line(start: int) -> bool:
+        return _COURT_LINE.match(text, text.rfind("\n", 0, start) + 1) is not None
+
+    return [(start, end, label_of(start, end, label), score) for start, end, label, score in spans]
 
 
 @functools.lru_cache(maxsize=64)
