@@ -533,3 +533,20 @@ def test_sixth_round_of_hand_written_errors() -> None:
     assert out == ("Conseillers : Madame Lise Faure, Monsieur Rémi Bouyx\nassisté par M. [PERS], conseiller du "
                    "salarié. Leurs enfants [PERS] et [PERS] vivent avec M. [PERS], au [ADDRESS], sur la commune "
                    "d'[ADDRESS] ; siège : [ADDRESS].")
+
+
+def test_seventh_round_of_hand_written_errors() -> None:
+    """Judges listed before a plural role, a place name read as a person inside an address, an address line that
+    starts with a place's name, the town of an office, a victim after "la personne de"."""
+    text = ("Devant Anne Roux, présidente, Jean-Louis Escudié et Nadia Mesbahi, conseillers.\n"
+            "SARL Ney, ZA du Clos Gaillet, 200 rue des Frênes, 45770 Saran\nM. Paul Fay\nLa Cour Vimont, 14130 Vimont\n"
+            "Signé à son bureau de Lisieux ; des violences sur la personne d'Anthony Duquesnoy ; les témoins Luc Bon "
+            "et Léa Fort, voisins.")
+    spans = spans_of(text, [("Anne Roux", "JUDGE_CLERK"), ("Jean-Louis Escudié", "PERS"), ("Nadia Mesbahi", "PERS"),
+                            ("Clos Gaillet", "PERS"), ("200 rue des Frênes, 45770 Saran", "ADDRESS"),
+                            ("Paul Fay", "PERS"), ("Vimont, 14130 Vimont", "ADDRESS"), ("Luc Bon", "PERS"),
+                            ("Léa Fort", "PERS")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Devant Anne Roux, présidente, Jean-Louis Escudié et Nadia Mesbahi, conseillers.\n"
+                   "SARL Ney, [ADDRESS]\nM. [PERS]\n[ADDRESS]\nSigné à son bureau de [ADDRESS] ; des violences sur la "
+                   "personne [PERS] ; les témoins [PERS] et [PERS], voisins.")

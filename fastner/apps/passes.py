@@ -86,6 +86,9 @@ _PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*|\\d+[ \\t
 _PIECES_APART = re.compile(r"[ \t\u00a0]*")
 _NEXT_PIECE = re.compile(r"[ \t\u00a0]*[,–-][ \t\u00a0]*")
 _PIECE_START = re.compile(f"\\d|{_STREET}\\b", re.IGNORECASE)
+# capitalized words alone at the start of the line before an address with a postcode: "La Cour" (Vimont, 14130...)
+_POSTCODE = re.compile(r"\b\d{5}\b")
+_HEADING_BEFORE = re.compile(r"(?:^|(?<=\n))[ \t]*(?:(?:Le|La|Les)[ \t]+|L['’])?(?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*[ \t]+){0,3}\Z")
 # "route de la Chaux à " before the town tagged alone, "47 avenue Jean-Jaurès à " (an address too)
 _STREET_THEN_A = re.compile(f"(?:\\b\\d+(?:\\s?(?:bis|ter))?,?\\s+)?\\b{_STREET}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}"
                             f"(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}\\s+à\\s+\\Z")
@@ -104,8 +107,15 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
     while k < len(spans):
         start, end, label, score = spans[k]
         k += 1
+        if k < len(spans) and spans[k][2] in ADDRESS_LABELS and _NEXT_PIECE.fullmatch(text, end, spans[k][0]) \
+                and _PIECE_START.match(text, spans[k][0]) and not _LETTER.search(text, end, spans[k][0]) \
+                and _PLACE_WORD_BEFORE.search(text, max(out[-1][1] if out else 0, start - 30), start):
+            label = spans[k][2]  # "ZA du" + "Clos Gaillet" (read as a person) + ", 200 rue des Frênes...": a place
         if label in ADDRESS_LABELS:
             limit = out[-1][1] if out else 0
+            heading = _HEADING_BEFORE.search(text, max(limit, start - 40), start)
+            if heading and heading.start() < start and _POSTCODE.search(text, start, end):
+                start = heading.start()  # "La Cour" + "Vimont, 14130 Saint-Hymer" on a line of its own
             before = _BEFORE_ADDRESS.search(text, max(limit, start - 12), start)
             street = _STREET_THEN_A.search(text, max(limit, start - 80), start)
             if before:
@@ -282,7 +292,8 @@ _KINSHIP = (r"(?:[Ss]on|[Ss]a|[Ll]eur|[Ll]e|[Ll]a|[Uu]n|[Uu]ne)[ \t\u00a0]+(?:de
 _KIN_PLURAL = (r"(?:[Ll]es|[Ss]es|[Ll]eurs|[Dd]es|[Dd]eux|[Tt]rois)[ \t\u00a0]+(?:petits-)?"
                r"(?:enfants|fils|filles|frères|sœurs|soeurs)")
 _TITLE = re.compile(
-    f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|{_KIN_PLURAL}|née|épouse|veuve)|({_LAWYER_TITLE}))[ \\t\\u00a0]+")
+    f"(?<![\\w.])(?:(?:{_PERSON_TITLE}|{_KINSHIP}|{_KIN_PLURAL}|[Ll]a personne|née|épouse|veuve)|({_LAWYER_TITLE}))"
+    r"[ \t\u00a0]+")
 # first names in an apposition after a word of kinship: "son fils, Andrei, a vu", "l'un des enfants, Darius, dit",
 # "les enfants, Matei et Sânziana, vivent"
 _KIN_APPOSITION = re.compile(f"(?<![\\w.])(?:{_KINSHIP}|{_KIN_PLURAL}|[Ll]['’]une? des enfants)[ \\t\\u00a0]*,"
@@ -349,7 +360,7 @@ _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges
 # the town of a police station, a station, a port, a rest area, a bank's agency, a depot, a plant ("commissariat
 # de Brévannes"; not one followed by another capitalized word: "agence du Crédit Mutuel")
 _TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service)|agence|dépôt|"
-                      r"(?:sur|dans)\s+la\s+commune|"
+                      r"(?:sur|dans)\s+la\s+commune|bureau|"
                       f"usine|entrepôt|site)\\s+(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})"
                       r"(?![\w'’‐‑-])(?!\s+[A-ZÀ-ÖØ-Þ])")
 # "né au Mali", "notaire au Moule", "dont le siège est au Mesnil-Jean (61)": a place after "au" or "aux" where
@@ -439,14 +450,17 @@ def add_born_names(text: str, spans: list[Span], person: str) -> list[Span]:
 # and "conseiller" only alone or with the court's complement ("présidente du chantier", "conseillère en
 # patrimoine" are not the court's)
 _COURT_ROLE_AFTER = re.compile(
-    r"[ \t\u00a0]*,[ \t\u00a0]*(?:premi[eè]re?[ \t\u00a0]+|vice-)?(?:(?:juge|greffi[eè]re?|substitute?|procureure?|"
-    f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?)\\b|(?:pr[ée]sidente?|conseill[eè]re?)"
+    r"[ \t\u00a0]*,[ \t\u00a0]*(?:premi[eè]re?[ \t\u00a0]+|vice-)?(?:(?:juges?|greffi[eè]re?|substitute?|procureure?|"
+    f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?s?|assesseure?s?)\\b|(?:pr[ée]sidente?|conseill[eè]re?s?)"
     f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|"
     f"de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))", re.IGNORECASE)
 # a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
 _COURT_LINE = re.compile(r"[ \t\u00a0]*(?:(?:premi[eè]re?[ \t\u00a0]+|vice-)?pr[ée]sidente?|conseill[eè]re?s?|"
                          f"assesseure?s?|greffi[eè]re?|magistrats?|juges?|avocate?{_SPACE}g[ée]n[ée]rale?)"
                          r"[ \t\u00a0]*:", re.IGNORECASE)
+_LISTED = re.compile(r",[ \t\u00a0]*|[ \t\u00a0]+et[ \t\u00a0]+")  # between two names of a list
+_COURT_ROLES_AFTER = re.compile(r"[ \t\u00a0]*,[ \t\u00a0]*(?:conseill[eè]re?s|assesseure?s|magistrate?s|juges)\b",
+                                re.IGNORECASE)  # a plural role after a list of names: "..., conseillers"
 _JUDGE = "JUDGE_CLERK"  # the bundled model's label of judges, clerks and prosecutors
 
 
@@ -454,21 +468,25 @@ def relabel_professions(text: str, spans: list[Span], person: str) -> list[Span]
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
     notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people; and,
     for the bundled model's labels (`person` is PERS: other models name no judges), a person's name followed by a
-    role of the court ("M. Luc Sarre, substitut général") or on a line of the court's composition ("Conseillers :
-    Madame X, Monsieur Y") relabeled a judge, kept."""
+    role of the court ("M. Luc Sarre, substitut général"; "Jean Roux et Lise Faure, conseillers" for both), or on
+    a line of the court's composition ("Conseillers : Madame X, Monsieur Y"), relabeled a judge, kept."""
     judge = _JUDGE if person == "PERS" else None
-
-    def label_of(start: int, end: int, label: str) -> str:
+    out = []
+    for start, end, label, score in spans:
         if label == "LAWYER" and _NOT_LAWYER.match(text, end):
-            return person
-        if judge and label == person and (_COURT_ROLE_AFTER.match(text, end) or _on_court_line(start)):
-            return judge
-        return label
-
-    def _on_court_line(start: int) -> bool:
-        return _COURT_LINE.match(text, text.rfind("\n", 0, start) + 1) is not None
-
-    return [(start, end, label_of(start, end, label), score) for start, end, label, score in spans]
+            label = person
+        elif judge and label == person and (_COURT_ROLE_AFTER.match(text, end)
+                                            or _COURT_LINE.match(text, text.rfind("\n", 0, start) + 1)):
+            label = judge
+        out.append((start, end, label, score))
+    plural = [bool(_COURT_ROLES_AFTER.match(text, end)) for _, end, _, _ in out]  # "..., conseillers" after it
+    for k in range(len(out) - 2, -1, -1):  # "A, B et C, conseillers": back over the names listed before the role
+        start, end, label, score = out[k]
+        if plural[k + 1] and out[k + 1][2] == judge and _LISTED.fullmatch(text, end, out[k + 1][0]):
+            plural[k] = True
+            if label == person:
+                out[k] = (start, end, judge, score)
+    return out
 
 
 @functools.lru_cache(maxsize=64)
