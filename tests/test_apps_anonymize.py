@@ -550,3 +550,16 @@ def test_seventh_round_of_hand_written_errors() -> None:
     assert out == ("Devant Anne Roux, présidente, Jean-Louis Escudié et Nadia Mesbahi, conseillers.\n"
                    "SARL Ney, [ADDRESS]\nM. [PERS]\n[ADDRESS]\nSigné à son bureau de [ADDRESS] ; des violences sur la "
                    "personne [PERS] ; les témoins [PERS] et [PERS], voisins.")
+
+
+def test_a_name_tagged_more_often_as_a_person_than_as_a_judge_lends_no_kept_parts() -> None:
+    """A party read once as a judge: his first name alone is still his; a judge read once as a person: hers stays."""
+    text = ("M. Yoann Morel, appelant. Yoann Morel a chuté ; Yoann Morel boite ; Yoann aussi. "
+            "Mme Lise Carrère, présidente. Lise Carrère signe ; Lise Carrère, présidente ; Carrère.")
+    spans = sorted(spans_of(text, [("Yoann Morel", "JUDGE_CLERK"), ("Lise Carrère", "JUDGE_CLERK")])
+                   + spans_of(text, [("Yoann Morel", "PERS")], 1) + spans_of(text, [("Yoann Morel", "PERS")], 2)
+                   + spans_of(text, [("Lise Carrère", "PERS")], 1)
+                   + spans_of(text, [("Lise Carrère", "JUDGE_CLERK")], 2))
+    out = anonymize_spans(text, spans).text
+    assert "Yoann" not in out
+    assert out.endswith("Lise Carrère, présidente ; Carrère.")

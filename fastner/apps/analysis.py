@@ -76,10 +76,24 @@ def is_birth_date(before: str) -> bool:
     return _BIRTH_BEFORE.search(tail if tail.isascii() else normalized_text(tail)) is not None
 
 
+# a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
+_COURT_LINE = re.compile(r"[ \t\u00a0]*(?:(?:premi[eè]re?[ \t\u00a0]+|vice-)?pr[ée]sidente?|conseill[eè]re?s?|"
+                         r"assesseure?s?|greffi[eè]re?|magistrats?|juges?|avocate?[ \t\u00a0]+g[ée]n[ée]rale?)"
+                         r"[ \t\u00a0]*:", re.IGNORECASE)
+
+
+def on_court_line(text: str, start: int) -> bool:
+    """Whether `start` is in the first clause of a line of the court's composition ("Conseillers : Madame X,
+    Monsieur Y"; not after a full stop or a semicolon on that line)."""
+    line = text.rfind("\n", 0, start) + 1
+    return _COURT_LINE.match(text, line) is not None and _CLAUSE_END.search(text, line, start) is None
+
+
 def role_flag(label: str, text: str, start: int, end: int) -> int:
     """ROLE when the mention `text[start:end]` of a role label (JUDGE_CLERK, LAWYER) has a word naming a role of
     the court in its own clause ("Madame X, présidente", "Greffier : X", "Me X"): up to 60 characters before
-    and 40 after, stopping at a sentence end, a semicolon or a blank line; 0 otherwise and for other labels."""
+    and 40 after, stopping at a sentence end, a semicolon or a blank line, or on a line of the court's composition;
+    0 otherwise and for other labels."""
     if label not in ROLE_LABELS:
         return 0
     before, after = text[max(0, start - 60):start], text[end:end + 40]
@@ -89,7 +103,7 @@ def role_flag(label: str, text: str, start: int, end: int) -> int:
     stop = _CLAUSE_END.search(after)
     if stop is not None:
         after = after[:stop.start()]
-    return ROLE if _ROLE_WORDS.search(normalized_text(f"{before} {after}")) else 0
+    return ROLE if _ROLE_WORDS.search(normalized_text(f"{before} {after}")) or on_court_line(text, start) else 0
 
 
 def birthplace_after(text: str, date_end: int) -> tuple[int, int] | None:

@@ -256,9 +256,14 @@ def build_lexicon(table: EntityTable, labels: Collection[str], replaced: Callabl
     # kept person's name or name part in this document (a judge or a lawyer with a party's surname) is not
     # looked for
     kept_names: set[str] = set()
-    replaced_names = {table.text[e].casefold() for e in order if is_person(table.label[e]) and replaced(e)}
-    for e in order:  # a string tagged both ways is replaced (above): its parts are the replaced person's
-        if is_person(table.label[e]) and not replaced(e) and table.text[e].casefold() not in replaced_names:
+    replaced_names: dict[str, int] = {}  # replaced persons' names -> how often tagged so
+    for e in order:
+        if is_person(table.label[e]) and replaced(e):
+            key = table.text[e].casefold()
+            replaced_names[key] = replaced_names.get(key, 0) + table.count[e]
+    for e in order:  # a string tagged more often as a replaced person than as a kept one is a replaced person's
+        if is_person(table.label[e]) and not replaced(e) and \
+                replaced_names.get(table.text[e].casefold(), 0) < table.count[e]:
             kept_names.add(table.text[e].casefold())
             kept_names.update(part.casefold() for part in name_parts(table.text[e]))
     owners: dict[tuple[str, str], list[int]] = {}

@@ -22,6 +22,7 @@ from fastner.apps.analysis import (
     birthplace_after,
     is_birth_date,
     is_person,
+    on_court_line,
     role_flag,
 )
 from fastner.apps.names import (
@@ -82,7 +83,8 @@ _COMMUNE = re.compile(r",?\s+(?:commune|ville)\s+(?:de\s+|d['’])")  # "lieu-di
 _PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*|\\d+[ \\t\\u00a0]*,?[ \\t\\u00a0]*)?\\Z",
                                 re.IGNORECASE)
 # between two pieces of one address tagged apart on one line ("chemin de" "Bois-Joli", "route de Saulx" ", "
-# "lieu-dit Le Gué..."): spaces, or a comma or a dash before a street, a place word or a number
+# "lieu-dit Le Gué..."): spaces, or a comma or a dash before a street, a place word or a number; never a gap of
+# the layout (two signatures side by side)
 _PIECES_APART = re.compile(r"[ \t\u00a0]*")
 _NEXT_PIECE = re.compile(r"[ \t\u00a0]*[,–-][ \t\u00a0]*")
 _PIECE_START = re.compile(f"\\d|{_STREET}\\b", re.IGNORECASE)
@@ -108,6 +110,7 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
         start, end, label, score = spans[k]
         k += 1
         if k < len(spans) and spans[k][2] in ADDRESS_LABELS and _NEXT_PIECE.fullmatch(text, end, spans[k][0]) \
+                and not _GAP.search(text, end, spans[k][0]) \
                 and _PIECE_START.match(text, spans[k][0]) and not _LETTER.search(text, end, spans[k][0]) \
                 and _PLACE_WORD_BEFORE.search(text, max(out[-1][1] if out else 0, start - 30), start):
             label = spans[k][2]  # "ZA du" + "Clos Gaillet" (read as a person) + ", 200 rue des Frênes...": a place
@@ -127,8 +130,8 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
             between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else None
             if between is not None and (
                     (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start))
-                    or _COMMUNE.fullmatch(between) or _PIECES_APART.fullmatch(between)
-                    or (_NEXT_PIECE.fullmatch(between) and _PIECE_START.match(text, start))):
+                    or _COMMUNE.fullmatch(between) or (not _GAP.search(between) and (_PIECES_APART.fullmatch(between)
+                    or (_NEXT_PIECE.fullmatch(between) and _PIECE_START.match(text, start))))):
                 start = out.pop()[0]  # a street and its town, a place and its commune, pieces: one address
             opened = text.count("(", start, end) > text.count(")", start, end)
             after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
@@ -454,10 +457,6 @@ _COURT_ROLE_AFTER = re.compile(
     f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?s?|assesseure?s?)\\b|(?:pr[ée]sidente?|conseill[eè]re?s?)"
     f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|"
     f"de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))", re.IGNORECASE)
-# a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
-_COURT_LINE = re.compile(r"[ \t\u00a0]*(?:(?:premi[eè]re?[ \t\u00a0]+|vice-)?pr[ée]sidente?|conseill[eè]re?s?|"
-                         f"assesseure?s?|greffi[eè]re?|magistrats?|juges?|avocate?{_SPACE}g[ée]n[ée]rale?)"
-                         r"[ \t\u00a0]*:", re.IGNORECASE)
 _LISTED = re.compile(r",[ \t\u00a0]*|[ \t\u00a0]+et[ \t\u00a0]+")  # between two names of a list
 _COURT_ROLES_AFTER = re.compile(r"[ \t\u00a0]*,[ \t\u00a0]*(?:conseill[eè]re?s|assesseure?s|magistrate?s|juges)\b",
                                 re.IGNORECASE)  # a plural role after a list of names: "..., conseillers"
@@ -476,7 +475,7 @@ def relabel_professions(text: str, spans: list[Span], person: str) -> list[Span]
         if label == "LAWYER" and _NOT_LAWYER.match(text, end):
             label = person
         elif judge and label == person and (_COURT_ROLE_AFTER.match(text, end)
-                                            or _COURT_LINE.match(text, text.rfind("\n", 0, start) + 1)):
+                                            or on_court_line(text, start)):
             label = judge
         out.append((start, end, label, score))
     plural = [bool(_COURT_ROLES_AFTER.match(text, end)) for _, end, _, _ in out]  # "..., conseillers" after it
