@@ -563,3 +563,13 @@ def test_a_name_tagged_more_often_as_a_person_than_as_a_judge_lends_no_kept_part
     out = anonymize_spans(text, spans).text
     assert "Yoann" not in out
     assert out.endswith("Lise Carrère, présidente ; Carrère.")
+
+
+def test_eighth_round_of_hand_written_errors() -> None:
+    """A "conseiller" of another trade is no court role; a titled name takes in an organization read inside it."""
+    text = ("Selon Mme Élodie Pradau, conseillère agricole, et M. Noé Brun, conseiller du service pénitentiaire ; "
+            "acte reçu par Me Bérangère de La Ronce, notaire ; Mme Lise Faure, conseillère rapporteure.")
+    spans = spans_of(text, [("de La Ronce", "ORGANIZATION")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Selon Mme [PERS], conseillère agricole, et M. [PERS], conseiller du service pénitentiaire ; "
+                   "acte reçu par Me [PERS], notaire ; Mme Lise Faure, conseillère rapporteure.")

@@ -330,13 +330,15 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
             if words == 0:
                 start = piece.start() + len(piece.group()) - len(piece.group().lstrip(" \t\u00a0"))
             end, words = piece.end(), words + 1
-        if not words or _overlaps(spans, start, end):
+        rest = _taken_in(text, spans, start, end) if words else None
+        if rest is None:  # "Me Bérangère" + "de La Roncière" read as an organization: taken in
             continue
         lawyer_title = title.group(1) is not None
         if lawyer_title and not _NOT_LAWYER.match(text, end):
             continue
         if not lawyer_title and role_flag("JUDGE_CLERK", text, start, end):
             continue
+        spans = rest
         found.append((start, end, person, 1.0))
     for apposed in _KIN_APPOSITION.finditer(text):
         for name in _FIRST_NAME.finditer(text, *apposed.span(1)):
