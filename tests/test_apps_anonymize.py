@@ -370,7 +370,10 @@ def test_the_president_of_a_body_that_is_not_a_court_has_no_court_role() -> None
     from fastner.apps.analysis import role_flag
 
     for after, role in ((", présidente de chambre", True), (", président du conseil de prud'hommes", True),
-                        (", président du conseil syndical", False), (", présidente de l'association", False)):
+                        (", président du conseil syndical", False), (", présidente de l'association", False),
+                        (", présidente du chantier", False), (", conseiller de la mise en état", True),
+                        (" et Y, conseillers ayant délibéré", True), (", conseillère agricole", False),
+                        (", conseiller du salarié", False), (", conseillère de la chambre sociale", True)):
         assert bool(role_flag("JUDGE_CLERK", "M. X" + after, 3, 4)) is role
 
 

@@ -25,13 +25,14 @@ ROLE_LABELS = frozenset(("JUDGE_CLERK", "LAWYER"))  # the people of the court, k
 # the words naming their roles (`role_flag`), in any case but "Me" and "Maître" ("il me semble", "le maître de
 # l'ouvrage"); a judge's and a lawyer's alike: a lawyer tagged as a judge is still one of them; the president
 # of a body that is not a court ("président du conseil syndical", "de l'association", "du chantier") is none:
-# "président" is one alone or with the court's complement ("de chambre", "du tribunal"); "conseiller" too
-# ("conseillère rapporteure", "conseiller de la mise en état"; not "conseiller du salarié", "conseillère agricole")
+# "président" is one alone or with the court's complement ("de chambre", "du tribunal"); "conseiller" is none with
+# another trade's complement ("conseiller du salarié", "conseillère agricole"; "de la mise en état" is the court's)
 _ROLE_WORDS = re.compile(
     r"\b(?:(?:vice-)?pr[ée]sidente?s?(?!\s+(?:(?:du|des|de\s+la|de)\s+|de\s+l['’]|d['’])(?=\S)(?!(?:la\s+|l['’])?(?:chambre|"
     r"cour|tribunal|section|formation|audience|juridiction|p[ôo]le|conseil\s+de\s+prud|bureau\s+de\s+jugement)))|"
-    r"conseill[eè]re?s?(?![ \t\u00a0]+(?!(?:rapporteure?|référendaire|honoraire|délégué|prud|faisant|de\s+la\s+mise|"
-    r"à\s+la\s+(?:cour|chambre)|de\s+la\s+cour)\b)[^\W\d_])|"
+    r"conseill[eè]re?s?(?!\s+(?:(?:(?:du|des|de\s+la|de)\s+|de\s+l['’]|d['’])(?=\S)(?!(?:la\s+)?(?:mise|cour|premi|chambre(?!\s+"
+    r"(?:d['’]agriculture|de\s+commerce|des\s+métiers))))|en\s|agricole|financi|municipa|commercia|clientèle|juridique|"
+    r"fiscal|technique|pédagogique|principal|conjugal|départementa|régiona))|"
     r"greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
     r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s?(?: g[ée]n[ée]rale?s?)?|"
     r"minist[èe]re public|composition|barreau)\b|(?-i:\b(?:Me|Ma[iî]tre|MAÎTRE)\b)", re.IGNORECASE)
