@@ -576,3 +576,14 @@ def test_eighth_round_of_hand_written_errors() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Selon Mme [PERS], conseillère agricole, et M. [PERS], conseiller du service pénitentiaire ; "
                    "acte reçu par Me [PERS], notaire ; Mme Lise Faure, conseillère rapporteure.")
+
+
+def test_ninth_round_of_hand_written_errors() -> None:
+    """A prosecutor named after his role (kept), a probation officer ("conseillère pénitentiaire": no court role),
+    a farm before its address."""
+    text = ("Le 5 juin, le procureur de la République, M. Luc Garnot, a saisi le juge. Le rapport de Madame Ketty "
+            "Luce, conseillère pénitentiaire d'insertion. Demeurant ferme de Lagrange, 12 route de Caze, 31420 Aure.")
+    spans = spans_of(text, [("Luc Garnot", "PERS"), ("Lagrange, 12 route de Caze, 31420 Aure", "ADDRESS")])
+    out = anonymize_spans(text, spans).text
+    assert out == ("Le 5 juin, le procureur de la République, M. Luc Garnot, a saisi le juge. Le rapport de Madame "
+                   "[PERS], conseillère pénitentiaire d'insertion. Demeurant [ADDRESS].")

@@ -32,7 +32,7 @@ _ROLE_WORDS = re.compile(
     r"cour|tribunal|section|formation|audience|juridiction|p[ôo]le|conseil\s+de\s+prud|bureau\s+de\s+jugement)))|"
     r"conseill[eè]re?s?(?!\s+(?:(?:(?:du|des|de\s+la|de)\s+|de\s+l['’]|d['’])(?=\S)(?!(?:la\s+)?(?:mise|cour|premi|chambre(?!\s+"
     r"(?:d['’]agriculture|de\s+commerce|des\s+métiers))))|en\s|agricole|financi|municipa|commercia|clientèle|juridique|"
-    r"fiscal|technique|pédagogique|principal|conjugal|départementa|régiona))|"
+    r"fiscal|technique|pédagogique|pénitentiaire|principal|conjugal|départementa|régiona))|"
     r"greffi[eè]re?s?|magistrat(?:e|s|es)?|juges?|"
     r"assesseure?s?|rapporteure?s?|procureure?s?|substitute?s?|avocate?s?(?: g[ée]n[ée]rale?s?)?|"
     r"minist[èe]re public|composition|barreau)\b|(?-i:\b(?:Me|Ma[iî]tre|MAÎTRE)\b)", re.IGNORECASE)

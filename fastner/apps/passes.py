@@ -71,7 +71,7 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 _PLACE_NOUN = (r"(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\s+d['’]activités?|zone\s+(?:industrielle|artisanale|"
                r"commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
 _STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
-           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|port|"
+           f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|port|ferme|"
            r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
            r"chaussée)")
 _OF = r"(?:de\s+la|de\s+l['’]|du|des|de|d['’])"
@@ -462,6 +462,10 @@ _COURT_ROLE_AFTER = re.compile(
 _LISTED = re.compile(r",[ \t\u00a0]*|[ \t\u00a0]+et[ \t\u00a0]+")  # between two names of a list
 _COURT_ROLES_AFTER = re.compile(r"[ \t\u00a0]*,[ \t\u00a0]*(?:conseill[eè]re?s|assesseure?s|magistrate?s|juges)\b",
                                 re.IGNORECASE)  # a plural role after a list of names: "..., conseillers"
+# a role of the court right before a name: "le procureur de la République, M. Stéphane Garnotel,"
+_COURT_ROLE_BEFORE = re.compile(
+    f"\\b(?:procureure?(?:{_SPACE}de{_SPACE}la{_SPACE}République)?|substitute?|avocate?{_SPACE}g[ée]n[ée]rale?|"
+    r"greffi[eè]re?)[ \t\u00a0]*,[ \t\u00a0]*(?:(?:M|Mme|Mlle)\.?|Monsieur|Madame)?[ \t\u00a0]*\Z", re.IGNORECASE)
 _JUDGE = "JUDGE_CLERK"  # the bundled model's label of judges, clerks and prosecutors
 
 
@@ -469,15 +473,16 @@ def relabel_professions(text: str, spans: list[Span], person: str) -> list[Span]
     """`spans` with a lawyer's name followed by a profession that is not a lawyer's ("Maître Sylvie Faucher,
     notaire") relabeled a person (`person`): notaries, bailiffs and mandataires are not the court's people; and,
     for the bundled model's labels (`person` is PERS: other models name no judges), a person's name followed by a
-    role of the court ("M. Luc Sarre, substitut général"; "Jean Roux et Lise Faure, conseillers" for both), or on
-    a line of the court's composition ("Conseillers : Madame X, Monsieur Y"), relabeled a judge, kept."""
+    role of the court ("M. Luc Sarre, substitut général"; "Jean Roux et Lise Faure, conseillers" for both) or
+    preceded by a prosecutor's or a clerk's ("le procureur de la République, M. X,"), or on a line of the court's
+    composition ("Conseillers : Madame X, Monsieur Y"), relabeled a judge, kept."""
     judge = _JUDGE if person == "PERS" else None
     out = []
     for start, end, label, score in spans:
         if label == "LAWYER" and _NOT_LAWYER.match(text, end):
             label = person
-        elif judge and label == person and (_COURT_ROLE_AFTER.match(text, end)
-                                            or on_court_line(text, start)):
+        elif judge and label == person and (_COURT_ROLE_AFTER.match(text, end) or on_court_line(text, start)
+                                            or _COURT_ROLE_BEFORE.search(text, max(0, start - 60), start)):
             label = judge
         out.append((start, end, label, score))
     plural = [bool(_COURT_ROLES_AFTER.match(text, end)) for _, end, _, _ in out]  # "..., conseillers" after it
