@@ -77,10 +77,16 @@ def is_birth_date(before: str) -> bool:
     return _BIRTH_BEFORE.search(tail if tail.isascii() else normalized_text(tail)) is not None
 
 
+# the roles written next to a judge's, a clerk's or a prosecutor's name, after an optional rank ("premier
+# président", "vice-présidente"): the presiding ones, which other bodies have too ("présidente du chantier"), and the
+# court's alone
+COURT_RANK = r"(?:premi[eè]re?[ \t\u00a0]+|vice-)?"
+PRESIDING_ROLE = r"(?:pr[ée]sidente?|conseill[eè]re?s?)"
+COURT_ONLY_ROLE = (r"(?:juges?|greffi[eè]re?|substitute?|procureure?|avocate?[ \t\u00a0]+g[ée]n[ée]rale?|magistrate?s?|"
+                   r"assesseure?s?)")
 # a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
-_COURT_LINE = re.compile(r"[ \t\u00a0]*(?:(?:premi[eè]re?[ \t\u00a0]+|vice-)?pr[ée]sidente?|conseill[eè]re?s?|"
-                         r"assesseure?s?|greffi[eè]re?|magistrats?|juges?|avocate?[ \t\u00a0]+g[ée]n[ée]rale?)"
-                         r"[ \t\u00a0]*:", re.IGNORECASE)
+_COURT_LINE = re.compile(f"[ \\t\\u00a0]*{COURT_RANK}(?:{PRESIDING_ROLE}|{COURT_ONLY_ROLE})[ \\t\\u00a0]*:",
+                         re.IGNORECASE)
 
 
 def on_court_line(text: str, start: int) -> bool:

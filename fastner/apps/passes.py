@@ -16,12 +16,16 @@ from collections.abc import Collection
 
 from fastner.apps.analysis import (
     BIRTH,
+    COURT_ONLY_ROLE,
+    COURT_RANK,
     NOT_COURT,
+    PRESIDING_ROLE,
     ROLE_LABELS,
     SpanStore,
     birthplace_after,
     is_birth_date,
     is_person,
+    n_letters,
     on_court_line,
     role_flag,
 )
@@ -88,6 +92,18 @@ _PLACE_WORD_BEFORE = re.compile(f"(?<![\\w.]){_STREET}\\s+(?:{_OF}\\s*|\\d+[ \\t
 _PIECES_APART = re.compile(r"[ \t\u00a0]*")
 _NEXT_PIECE = re.compile(r"[ \t\u00a0]*[,–-][ \t\u00a0]*")
 _PIECE_START = re.compile(f"\\d|{_STREET}\\b", re.IGNORECASE)
+
+
+def _next_piece(text: str, end: int, start: int) -> bool:
+    """Whether an address piece at `start` follows one ending at `end` after a comma or a dash (", 200 rue...")."""
+    return bool(_NEXT_PIECE.fullmatch(text, end, start) and _PIECE_START.match(text, start)
+                and not _GAP.search(text, end, start))
+
+
+def _joins(text: str, end: int, start: int) -> bool:
+    """Whether an address piece at `start` continues one ending at `end`: spaces between them, or `_next_piece`."""
+    return bool(_PIECES_APART.fullmatch(text, end, start) and not _GAP.search(text, end, start)) \
+        or _next_piece(text, end, start)
 # capitalized words alone at the start of the line before an address with a postcode: "La Cour" (Vimont, 14130...)
 _POSTCODE = re.compile(r"\b\d{5}\b")
 _HEADING_BEFORE = re.compile(r"(?:^|(?<=\n))[ \t]*(?:(?:Le|La|Les)[ \t]+|L['’])?(?:[A-ZÀ-ÖØ-Þ][\w'’‐‑-]*[ \t]+){0,3}\Z")
@@ -109,9 +125,7 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
     while k < len(spans):
         start, end, label, score = spans[k]
         k += 1
-        if k < len(spans) and spans[k][2] in ADDRESS_LABELS and _NEXT_PIECE.fullmatch(text, end, spans[k][0]) \
-                and not _GAP.search(text, end, spans[k][0]) \
-                and _PIECE_START.match(text, spans[k][0]) and not _LETTER.search(text, end, spans[k][0]) \
+        if k < len(spans) and spans[k][2] in ADDRESS_LABELS and _next_piece(text, end, spans[k][0]) \
                 and _PLACE_WORD_BEFORE.search(text, max(out[-1][1] if out else 0, start - 30), start):
             label = spans[k][2]  # "ZA du" + "Clos Gaillet" (read as a person) + ", 200 rue des Frênes...": a place
         if label in ADDRESS_LABELS:
@@ -130,8 +144,7 @@ def complete_addresses(text: str, spans: list[Span]) -> list[Span]:
             between = text[out[-1][1]:start] if out and out[-1][2] in ADDRESS_LABELS else None
             if between is not None and (
                     (re.fullmatch(r"\s+à\s+", between) and _STREET_THEN_A.search(text, out[-1][0], start))
-                    or _COMMUNE.fullmatch(between) or (not _GAP.search(between) and (_PIECES_APART.fullmatch(between)
-                    or (_NEXT_PIECE.fullmatch(between) and _PIECE_START.match(text, start))))):
+                    or _COMMUNE.fullmatch(between) or _joins(text, out[-1][1], start)):
                 start = out.pop()[0]  # a street and its town, a place and its commune, pieces: one address
             opened = text.count("(", start, end) > text.count(")", start, end)
             after = (_CLOSING if opened else _AFTER_ADDRESS).match(text, end)
@@ -247,15 +260,12 @@ def _name_words_after(text: str, end: int, limit: float, most: int) -> int:
     return end
 
 
-_LETTER = re.compile(r"[^\W\d_]")
-
-
 def _taken_in(text: str, spans: list[Span], start: int, end: int) -> list[Span] | None:
     """`spans` without those that a new span `[start, end)` takes in: the ones that are not a person's and have no
     letter outside it ("Köseoğlu" read as a place in "Mehmet Köseoğlu", ". L. »" read around "R. L."); None when
     another one overlaps it."""
     inside = [span for span in spans if span[0] < end and start < span[1] and not is_person(span[2])
-              and not _LETTER.search(text, span[0], max(span[0], start)) and not _LETTER.search(text, end, span[1])]
+              and not n_letters(text[span[0]:start]) and not n_letters(text[end:span[1]])]
     if any(span[0] < end and start < span[1] and span not in inside for span in spans):
         return None
     return [span for span in spans if span not in inside] if inside else spans
@@ -455,10 +465,9 @@ def add_born_names(text: str, spans: list[Span], person: str) -> list[Span]:
 # and "conseiller" only alone or with the court's complement ("présidente du chantier", "conseillère en
 # patrimoine" are not the court's)
 _COURT_ROLE_AFTER = re.compile(
-    r"[ \t\u00a0]*,[ \t\u00a0]*(?:premi[eè]re?[ \t\u00a0]+|vice-)?(?:(?:juges?|greffi[eè]re?|substitute?|procureure?|"
-    f"avocate?{_SPACE}g[ée]n[ée]rale?|magistrate?s?|assesseure?s?)\\b|(?:pr[ée]sidente?|conseill[eè]re?s?)"
-    f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|"
-    f"de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))", re.IGNORECASE)
+    f"[ \\t\\u00a0]*,[ \\t\\u00a0]*{COURT_RANK}(?:{COURT_ONLY_ROLE}\\b|{PRESIDING_ROLE}"
+    f"(?=[ \\t\\u00a0]*(?:[,;.:)\\n]|\\Z|de{_SPACE}(?:la{_SPACE})?chambre|rapporteure?|à{_SPACE}la{_SPACE}cour)))",
+    re.IGNORECASE)
 _LISTED = re.compile(r",[ \t\u00a0]*|[ \t\u00a0]+et[ \t\u00a0]+")  # between two names of a list
 _COURT_ROLES_AFTER = re.compile(r"[ \t\u00a0]*,[ \t\u00a0]*(?:conseill[eè]re?s|assesseure?s|magistrate?s|juges)\b",
                                 re.IGNORECASE)  # a plural role after a list of names: "..., conseillers"
