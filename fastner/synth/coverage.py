@@ -117,7 +117,9 @@ class CoverageWriter:
     def town(self) -> str:
         return self.rng.choice(self.lists["towns"])
 
-    def address(self, postcode: str, city: str) -> str:
+    def address(self, postcode: str, city: str) -> list[Part]:
+        """An address in one of the extra forms, as parts: the host of "chez M. X, ..." is a person, not a
+        piece of the address (the annotation conventions), and "chez M. " is neither."""
         rng = self.rng
         host = f"{rng.choice(self.lists['male_first_names'])} {rng.choice(self.lists['surnames'])}"
         values = {
@@ -128,7 +130,13 @@ class CoverageWriter:
             "APT": str(rng.randint(1, 120)), "BP": str(rng.randint(10, 99_999)), "CEDEX": str(rng.randint(1, 9)),
             "HOST": host,
         }
-        return SLOT.sub(lambda m: values[m.group(1)], rng.choice(self.templates["address"]))
+        template = rng.choice(self.templates["address"])
+        before, host_slot, after = template.partition("{HOST}")
+        if not host_slot:
+            return [(SLOT.sub(lambda m: values[m.group(1)], template), "ADDRESS")]
+        rest = SLOT.sub(lambda m: values[m.group(1)], after)
+        separator = rest[:len(rest) - len(rest.lstrip(", "))]
+        return [(before, None), (host, "PERS"), (separator, None), (rest[len(separator):], "ADDRESS")]
 
     def institution(self) -> str:
         rng = self.rng
@@ -259,7 +267,7 @@ class _Context:
                     "la " if name.startswith(_FEMININE_INSTITUTIONS) else "le ")
                 return [(article, None), (name, "ORGANIZATION")]
             case "ADDR":
-                return [(w.address(f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}", w.town()), "ADDRESS")]
+                return w.address(f"{rng.randint(1, 95):02d}{rng.randint(0, 999):03d}", w.town())
             case "TOWN" | "BIRTHPLACE":
                 return [(w.town(), "ADDRESS")]
             case "FOREIGN":  # with its country: "Tunis (Tunisie)" is one place

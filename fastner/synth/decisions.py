@@ -134,7 +134,7 @@ class _Party:
 
     person: _Person | None
     company: str | None
-    address: str
+    address: list[Part]
     lawyer: _Person
     lawyer2: _Person
     bar: str
@@ -290,7 +290,7 @@ class _DocumentWriter:
         text = f"{value:,}".replace(",", " ")
         return text + (f",{self.rng.randint(1, 99):02d}" if self.rng.random() < 0.4 else "")
 
-    def _address(self) -> str:
+    def _address(self) -> list[Part]:
         rng = self.rng
         postcode, city = rng.choice(self.pools.cities)
         values = {
@@ -306,7 +306,7 @@ class _DocumentWriter:
         address = SLOT.sub(lambda m: values[m.group(1)], self._pick("address"))
         if self.cover is not None and self.cover.roll("addresses"):
             return self.cover.address(postcode, values["CITY"])
-        return address
+        return [(address, "ADDRESS")]
 
     # -- mentions ---------------------------------------------------------------------------------
 
@@ -358,7 +358,7 @@ class _DocumentWriter:
             case "FIRMNAME":
                 return [(party.firm, "ORGANIZATION")]
             case "ADDR":
-                return [(party.address if party is not None else self._address(), "ADDRESS")]
+                return list(party.address if party is not None else self._address())
             case "L" | "L2":
                 return self._lawyer(party.lawyer if name == "L" else party.lawyer2)
             case "LA1" | "LA2":
