@@ -587,3 +587,22 @@ def test_ninth_round_of_hand_written_errors() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Le 5 juin, le procureur de la République, M. Luc Garnot, a saisi le juge. Le rapport de Madame "
                    "[PERS], conseillère pénitentiaire d'insertion. Demeurant [ADDRESS].")
+
+
+def test_tenth_round_of_hand_written_errors() -> None:
+    """A clerk on a composition line with a qualifier before its colon (kept), a birthplace of several words joined
+    by a particle, the town of a stable, a house or a commune, a business park and a "mail" before an address;
+    a title after "maison de" is not a place."""
+    text = ("Greffière lors des débats et du prononcé : Madame Inès Tardy\nM. Rui Vaz, né le 4 mai 1939 à Ponte de "
+            "Lima (Portugal), loge à l'écurie de Cambremer ; la maison familiale de Las Bordes ; la commune "
+            "d'Yerville ; la maison de M. Vaz.\nSAS Ney, Parc logistique du Pont de Caux, 12 avenue des Docks, "
+            "76700 Harfleur ; mail Lucie-Aubrac, CS 58880, 79028 Niort CEDEX.")
+    spans = spans_of(text, [("Inès Tardy", "PERS"), ("Rui Vaz", "PERS"), ("4 mai 1939", "DATE"), ("Ponte", "ADDRESS"),
+                            ("Lima", "PERS"), ("(Portugal)", "ADDRESS"),
+                            ("12 avenue des Docks, 76700 Harfleur", "ADDRESS"),
+                            ("Lucie-Aubrac, CS 58880, 79028 Niort CEDEX", "ADDRESS")])
+    spans = sorted(spans + spans_of(text, [("Vaz", "PERS")], 1))
+    out = anonymize_spans(text, spans).text
+    assert out == ("Greffière lors des débats et du prononcé : Madame Inès Tardy\nM. [PERS], né le 4 mai 1939 à "
+                   "[ADDRESS], loge à l'écurie de [ADDRESS] ; la maison familiale de [ADDRESS] ; la commune "
+                   "d'[ADDRESS] ; la maison de M. [PERS].\nSAS Ney, [ADDRESS], [ADDRESS] ; [ADDRESS].")

@@ -48,7 +48,8 @@ _LETTER = re.compile(r"[^\W\d_]")
 _INSIDE = f"[\\w'’{re.escape(COMBINING_MARKS + FORMAT_CHARS)}]"
 _BIRTHPLACE_AFTER = re.compile(
     f"\\s*,?\\s+(?:à|a\u0300|aux?)\\s+((?:(?:Le|La|Les|L['’])\\s?)?[^\\W\\d_]{_INSIDE}*(?:-{_INSIDE}+)*"
-    f"(?:[ \\u00a0](?!(?:M|Mme|Me|Mlle|Monsieur|Madame|Ma[iî]tre)\\b)[A-ZÀ-ÖØ-Þ]{_INSIDE}*(?:-{_INSIDE}+)*){{0,2}}"
+    f"(?:[ \\u00a0](?:(?:de|da|do|di|del|sur|en)[ \\u00a0])?(?!(?:M|Mme|Me|Mlle|Monsieur|Madame|Ma[iî]tre)\\b)"
+    f"[A-ZÀ-ÖØ-Þ]{_INSIDE}*(?:-{_INSIDE}+)*){{0,2}}"
     "(?:\\s+\\([^()\\n]{1,40}\\))?)")
 
 
@@ -84,8 +85,11 @@ COURT_RANK = r"(?:premi[eè]re?[ \t\u00a0]+|vice-)?"
 PRESIDING_ROLE = r"(?:pr[ée]sidente?|conseill[eè]re?s?)"
 COURT_ONLY_ROLE = (r"(?:juges?|greffi[eè]re?|substitute?|procureure?|avocate?[ \t\u00a0]+g[ée]n[ée]rale?|magistrate?s?|"
                    r"assesseure?s?)")
-# a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z"
-_COURT_LINE = re.compile(f"[ \\t\\u00a0]*{COURT_RANK}(?:{PRESIDING_ROLE}|{COURT_ONLY_ROLE})[ \\t\\u00a0]*:",
+# a line of the composition of the court: "Conseillers : Madame X, Monsieur Y", "Greffière : Mme Z", "Greffière
+# lors des débats et du prononcé : Mme Z"
+_COURT_LINE = re.compile(f"[ \\t\\u00a0]*{COURT_RANK}(?:{PRESIDING_ROLE}|{COURT_ONLY_ROLE})"
+                         r"(?:[ \t\u00a0]+(?:lors|présente?s?|ayant|en|faisant|chargée?|déléguée?|placée?|"
+                         r"suppléante?|honoraire|de\s+chambre|à\s+la\s+cour)\b[^:\n.;]{0,60})?[ \t\u00a0]*:",
                          re.IGNORECASE)
 
 

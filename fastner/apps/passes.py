@@ -73,8 +73,8 @@ _BEFORE_ADDRESS = re.compile(r"\b(?:lieu-?dit|lieudit)\s+\Z", re.IGNORECASE)  # 
 # the words that name a place ("quartier de la Belle de Mai", "zone d'activités du Marais"), and with them a
 # street, a postal box or a foreign street
 _PLACE_NOUN = (r"(?:quartier|hameau|cité|lieu-?dit|lieudit|zone\s+d['’]activités?|zone\s+(?:industrielle|artisanale|"
-               r"commerciale)|parc\s+d['’]activités?|ZA|ZI|ZAC)")
-_STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|"
+               r"commerciale)|parc\s+(?:d['’]activités?|logistique|industriel|technologique|commercial)|ZA|ZI|ZAC)")
+_STREET = (r"(?:rue|route|chemin|avenue|boulevard|impasse|allée|place|quai|cours|sentier|voie|square|passage|mail|"
            f"{_PLACE_NOUN}|domaine|résidence|lotissement|centre\\s+commercial|immeuble|bâtiment|stade|port|ferme|"
            r"section|habitation|BP|B\.P\.|CS|TSA|[Ss]trada|[Vv]ia|[Cc]alle|[Rr]ua|[Aa]venida|[Ss]tra(?:ß|ss)e|"
            r"chaussée)")
@@ -369,14 +369,16 @@ _NOT_PLACES = TITLES | {"mm", "noël", "pâques", "dieu", "toussaint", "état", 
 
 
 _NAMED_PLACE = re.compile(  # "quartier de la Belle de Mai", "hameau des Granges", "ZI du Moulin"
-    f"\\b{_PLACE_NOUN}\\s+(?:{_OF}\\s*)?{_CAPITALIZED}(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
+    f"\\b(?i:{_PLACE_NOUN})\\s+(?:{_OF}\\s*)?{_CAPITALIZED}(?:\\s+(?:{_OF}\\s*)?{_CAPITALIZED}){{0,3}}")
 
 
-# the town of a police station, a station, a port, a rest area, a bank's agency, a depot, a plant ("commissariat
-# de Brévannes"; not one followed by another capitalized word: "agence du Crédit Mutuel")
+# the town of a police station, a station, a port, a rest area, a bank's agency, a depot, a plant, a town hall, a
+# shop, a stable, a house ("commissariat de Brévannes", "la commune d'Yerville", "la maison familiale de Las Bordes";
+# not one followed by another capitalized word: "agence du Crédit Mutuel")
 _TOWN_OF = re.compile(r"\b(commissariat|gendarmerie|gare|port|aéroport|aire\s+de\s+(?:repos|service)|agence|dépôt|"
-                      r"(?:sur|dans)\s+la\s+commune|bureau|"
-                      f"usine|entrepôt|site)\\s+(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les)\\s+|[Ll]['’])?{_CAPITALIZED})"
+                      r"commune|bureau|mairie|magasin|atelier|écurie|maison(?:\s+familiale)?|"
+                      f"usine|entrepôt|site)\\s+(?:de\\s+|d['’]|du\\s+)((?:(?:Le|La|Les|Las|Los|Lou)\\s+|[Ll]['’])?"
+                      f"{_CAPITALIZED})"
                       r"(?![\w'’‐‑-])(?!\s+[A-ZÀ-ÖØ-Þ])")
 # "né au Mali", "notaire au Moule", "dont le siège est au Mesnil-Jean (61)": a place after "au" or "aux" where
 # a residence, a birth or an office is said ("au Tribunal", "au Trésor" elsewhere are not places)
@@ -390,8 +392,8 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
     Ars-sur-Moselle": the residence, the birthplace, the place of the facts; not a title, not an acronym of three
     letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
     Belle de Mai", whatever the tagger read inside them but a person's name) and the town of a police station, a
-    station, a port, a rest area, an agency, a depot or a plant ("plainte au commissariat de Brévannes", taken out
-    of an organization read around it), and the place after "au" or "aux" where a birth, a residence or an office
+    station, a port, a rest area, an agency, a depot, a plant, a town hall, a shop, a stable or a house, and of "la
+    commune de" ("plainte au commissariat de Brévannes", taken out of an organization read around it), and the place after "au" or "aux" where a birth, a residence or an office
     is said ("né au Mali", "notaire au Moule")."""
     found: list[Span] = []
 
@@ -415,6 +417,8 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
         claim(*match.span())
     for match in _TOWN_OF.finditer(text):  # "gendarmerie de Pont-de-Beauvoisin" read as an organization: its town
         start, end = match.span(2)
+        if fold(text[start:end]) in _NOT_PLACES:  # "la maison de M. Roux": a person's
+            continue
         around = [span for span in spans if span[0] <= start and end <= span[1] and not is_person(span[2])
                   and span[2] not in ADDRESS_LABELS]
         if around:
