@@ -121,7 +121,8 @@ def test_labels_follow_the_annotation_conventions(split: str) -> None:
     hosts = 0
     for d in docs:
         for a, b in zip(d.entities, d.entities[1:], strict=False):
-            assert not (a.label == b.label in ("PERS", "ADDRESS") and d.text[a.end:b.start].isspace()), d.text[a.start:b.end]
+            apart = a.label == b.label in ("PERS", "ADDRESS") and d.text[a.end:b.start].isspace()
+            assert not apart, d.text[a.start:b.end]
         for e in d.entities:
             if e.label == "ADDRESS":
                 assert not re.match(r" ?\(", d.text[e.end:]), d.text[e.start:e.end + 12]

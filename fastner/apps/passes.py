@@ -393,8 +393,8 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
     letters or less; its "(25)" whatever the tagger read there) and the named places ("un bar du quartier de la
     Belle de Mai", whatever the tagger read inside them but a person's name) and the town of a police station, a
     station, a port, a rest area, an agency, a depot, a plant, a town hall, a shop, a stable or a house, and of "la
-    commune de" ("plainte au commissariat de Brévannes", taken out of an organization read around it), and the place after "au" or "aux" where a birth, a residence or an office
-    is said ("né au Mali", "notaire au Moule")."""
+    commune de" ("plainte au commissariat de Brévannes", taken out of an organization read around it), and the
+    place after "au" or "aux" where a birth, a residence or an office is said ("né au Mali", "notaire au Moule")."""
     found: list[Span] = []
 
     def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
