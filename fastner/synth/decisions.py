@@ -391,7 +391,9 @@ class _DocumentWriter:
                 text = "greffière" if self.judges["G"].female else "greffier"
             case "PROF":
                 text = rng.choice(PROFESSIONS)[party.female]
-            case "BIRTHPLACE" | "RCS":
+            case "BIRTHPLACE":  # with the additions, the annotation conventions: a place that locates a person
+                return [(rng.choice(self.pools.seats), None if self.cover is None else "ADDRESS")]
+            case "RCS":
                 text = rng.choice(self.pools.seats)
             case "CORE":
                 text = rng.choice(self.pools.cores)
