@@ -49,6 +49,8 @@ class Coverage:
             (`fastner.synth.real_names`: an optional dependency of training).
         appositions: people who are not judges written "Title Full-name, <job or role>" too, as
             judges are in the composition of the court ("Mme X, éducatrice"; needs `others`).
+        court_mentions: the reasons name the parties' lawyers and the judges in the prose too ("le conseil de
+            Mme X, Maître Y, a indiqué..."), not only in the header and the composition (needs `others`).
     """
 
     names: float = 0.0
@@ -58,6 +60,7 @@ class Coverage:
     others: float = 0.0
     real_names: float = 0.0
     appositions: float = 0.0
+    court_mentions: float = 0.0
 
     def __post_init__(self) -> None:
         check_rates(self)
@@ -149,14 +152,16 @@ class CoverageWriter:
     # -- the other people and places ---------------------------------------------------------------
 
     def sections(self, parties: list[Person], companies: list[str], render_title: Callable[[bool], str],
-                 upper_surnames: bool) -> tuple[list[list[Part]], list[list[Part]]]:
+                 upper_surnames: bool, lawyers: list[Person], judges: list[Person],
+                 ) -> tuple[list[list[Part]], list[list[Part]]]:
         """(sentences for the facts, sentences for the reasons) naming other people and places; each
-        sentence is a list of parts. `parties`: the parties that are persons."""
+        sentence is a list of parts. `parties`: the parties that are persons; `lawyers`, `judges`: the
+        document's, for `court_mentions`."""
         if not parties or not self.roll("others"):
             return [], []
         rng = self.rng
         others = [self._other() for _ in range(rng.randint(2, 4))]
-        ctx = _Context(self, parties, companies, others, render_title, upper_surnames)
+        ctx = _Context(self, parties, companies, others, render_title, upper_surnames, lawyers, judges)
         facts = [ctx.render(rng.choice(self.templates["other_intro"]), i % len(others))
                  for i in range(rng.randint(2, 4))]
         facts += [ctx.render(rng.choice(self.templates["place"]), 0) for _ in range(rng.randint(1, 2))]
@@ -165,6 +170,8 @@ class CoverageWriter:
         if self.coverage.appositions and self.roll("appositions"):  # drawn last: the other additions unchanged
             facts += [ctx.render(rng.choice(self.templates["apposition"]), i % len(others))
                       for i in range(rng.randint(1, 3))]
+        if self.coverage.court_mentions and self.roll("court_mentions"):  # drawn last, as appositions
+            reasons += [ctx.render(rng.choice(self.templates["court_mention"]), 0) for _ in range(rng.randint(1, 3))]
         return facts, reasons
 
     def _other(self) -> Person:
@@ -184,13 +191,16 @@ class _Context:
     """Fills the slots of one coverage template."""
 
     def __init__(self, writer: CoverageWriter, parties: list[Person], companies: list[str],
-                 others: list[Person], title: Callable[[bool], str], upper_surnames: bool) -> None:
+                 others: list[Person], title: Callable[[bool], str], upper_surnames: bool,
+                 lawyers: list[Person], judges: list[Person]) -> None:
         self.w = writer
         self.parties = parties
         self.companies = companies
         self.others = others
         self.title = title
         self.upper = upper_surnames
+        self.lawyers = lawyers
+        self.judges = judges
 
     def _surname(self, surname: str) -> str:
         return surname.upper() if self.upper or self.w.rng.random() < 0.2 else surname
@@ -209,18 +219,32 @@ class _Context:
         party = rng.choice(self.parties)
         other = self.others[focus]
         other2 = self.others[(focus + 1) % len(self.others)]
+        # one lawyer and one judge a sentence, drawn only where the template names them
+        lawyer = rng.choice(self.lawyers) if "{LW}" in template else other
+        judge = rng.choice(self.judges) if "{JG}" in template or "{JS}" in template else other
         parts: list[Part] = []
         for i, piece in enumerate(SLOT.split(template)):
             if not i % 2:
                 if piece:
                     parts.append((piece, None))
                 continue
-            parts.extend(self._slot(piece, party, other, other2))
+            parts.extend(self._slot(piece, party, other, other2, lawyer, judge))
         return parts
 
-    def _slot(self, name: str, party: Person, other: Person, other2: Person) -> list[Part]:
+    def _slot(self, name: str, party: Person, other: Person, other2: Person, lawyer: Person,
+              judge: Person) -> list[Part]:
         rng, w = self.w.rng, self.w
         match name:
+            case "LW":  # "Maître {LW}": the full name, at times the surname alone
+                return [(self._full(lawyer) if rng.random() < 0.85 else self._surname(lawyer[1]), "LAWYER")]
+            case "JG":
+                return [(self.title(judge[2]), TITLE), (" ", None), (self._full(judge), "JUDGE_CLERK")]
+            case "JS":
+                return [(self.title(judge[2]), TITLE), (" ", None), (self._surname(judge[1]), "JUDGE_CLERK")]
+            case "eW":
+                return [("e" if lawyer[2] else "", None)]
+            case "eJ":
+                return [("e" if judge[2] else "", None)]
             case "OT":
                 return self._titled(other, self._full(other))
             case "OT2":

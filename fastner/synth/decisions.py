@@ -499,9 +499,12 @@ class _DocumentWriter:
         if self.cover is not None:
             people = [p.person for p in (self.p1, self.p2) if p.person is not None]
             companies = [p.company for p in (self.p1, self.p2) if p.company is not None] + [self.org]
+            lawyers = [p.lawyer for p in (self.p1, self.p2)]
             facts, self._cover_reasons = self.cover.sections(
                 [(p.first, p.surname, p.female) for p in people], companies,
-                lambda female: TITLES[self.short_titles][female], self.upper_surnames)
+                lambda female: TITLES[self.short_titles][female], self.upper_surnames,
+                [(p.first, p.surname, p.female) for p in lawyers],
+                [(p.first, p.surname, p.female) for p in self.judges.values()])
             for i, parts in enumerate(facts):
                 self._sentence(parts, new_paragraph=i == 0)
         self._paragraph(["closure"])
