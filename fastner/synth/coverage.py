@@ -49,8 +49,13 @@ class Coverage:
             (`fastner.synth.real_names`: an optional dependency of training).
         appositions: people who are not judges written "Title Full-name, <job or role>" too, as
             judges are in the composition of the court ("Mme X, éducatrice"; needs `others`).
-        court_mentions: the reasons name the parties' lawyers and the judges in the prose too ("le conseil de
-            Mme X, Maître Y, a indiqué..."), not only in the header and the composition (needs `others`).
+        court_mentions: the reasons name the parties' lawyers and the judges in the prose too ("Me Y a plaidé
+            pour M. X"), not only in the header and the composition (needs `others`).
+        more_forms: a template of the additions is drawn from a wider pool: its kind's templates and the
+            kind's `_more` list (more forms of addresses, places, first and later mentions of other people).
+        conventions: a document is labelled as the hand-written set is annotated: the host of "chez M. X,
+            <address>" a person, not part of the address, and a party's birthplace a place (the data of the
+            bundled model left both as they were).
     """
 
     names: float = 0.0
@@ -61,6 +66,8 @@ class Coverage:
     real_names: float = 0.0
     appositions: float = 0.0
     court_mentions: float = 0.0
+    more_forms: float = 0.0
+    conventions: float = 0.0
 
     def __post_init__(self) -> None:
         check_rates(self)
@@ -95,6 +102,15 @@ class CoverageWriter:
         self.templates = {kind: split_pool(items, split) for kind, items in TEMPLATES.items()}
         self.streets = split_pool(STREET_NAMES, split)
         self.real = real_names.pools(split) if coverage.real_names else None
+        # drawn first when asked for (a rate of 0 draws nothing: the other additions unchanged)
+        self.conventions = bool(coverage.conventions) and self.roll("conventions")
+
+    def template(self, kind: str) -> str:
+        """A template of `kind`, from the wider pool (with the kind's `_more` list) at the `more_forms` rate."""
+        pool = self.templates[kind]
+        if self.coverage.more_forms and self.roll("more_forms"):
+            pool = pool + self.templates[f"{kind}_more"]
+        return self.rng.choice(pool)
 
     def roll(self, name: str) -> bool:
         return self.rng.random() < getattr(self.coverage, name)
@@ -121,8 +137,8 @@ class CoverageWriter:
         return self.rng.choice(self.lists["towns"])
 
     def address(self, postcode: str, city: str) -> list[Part]:
-        """An address in one of the extra forms, as parts: the host of "chez M. X, ..." is a person, not a
-        piece of the address (the annotation conventions), and "chez M. " is neither."""
+        """An address in one of the extra forms, as parts; with `conventions`, the host of "chez M. X, ..." is a
+        person, not a piece of the address, and "chez M. " is neither."""
         rng = self.rng
         host = f"{rng.choice(self.lists['male_first_names'])} {rng.choice(self.lists['surnames'])}"
         values = {
@@ -133,9 +149,9 @@ class CoverageWriter:
             "APT": str(rng.randint(1, 120)), "BP": str(rng.randint(10, 99_999)), "CEDEX": str(rng.randint(1, 9)),
             "HOST": host,
         }
-        template = rng.choice(self.templates["address"])
+        template = self.template("address")
         before, host_slot, after = template.partition("{HOST}")
-        if not host_slot:
+        if not (host_slot and self.conventions):
             return [(SLOT.sub(lambda m: values[m.group(1)], template), "ADDRESS")]
         rest = SLOT.sub(lambda m: values[m.group(1)], after)
         separator = rest[:len(rest) - len(rest.lstrip(", "))]
@@ -162,14 +178,11 @@ class CoverageWriter:
         rng = self.rng
         others = [self._other() for _ in range(rng.randint(2, 4))]
         ctx = _Context(self, parties, companies, others, render_title, upper_surnames, lawyers, judges)
-        facts = [ctx.render(rng.choice(self.templates["other_intro"]), i % len(others))
-                 for i in range(rng.randint(2, 4))]
-        facts += [ctx.render(rng.choice(self.templates["place"]), 0) for _ in range(rng.randint(1, 2))]
-        reasons = [ctx.render(rng.choice(self.templates["other_mention"]), i % len(others))
-                   for i in range(rng.randint(2, 4))]
+        facts = [ctx.render(self.template("other_intro"), i % len(others)) for i in range(rng.randint(2, 4))]
+        facts += [ctx.render(self.template("place"), 0) for _ in range(rng.randint(1, 2))]
+        reasons = [ctx.render(self.template("other_mention"), i % len(others)) for i in range(rng.randint(2, 4))]
         if self.coverage.appositions and self.roll("appositions"):  # drawn last: the other additions unchanged
-            facts += [ctx.render(rng.choice(self.templates["apposition"]), i % len(others))
-                      for i in range(rng.randint(1, 3))]
+            facts += [ctx.render(self.template("apposition"), i % len(others)) for i in range(rng.randint(1, 3))]
         if self.coverage.court_mentions and self.roll("court_mentions"):  # drawn last, as appositions
             reasons += [ctx.render(rng.choice(self.templates["court_mention"]), 0) for _ in range(rng.randint(1, 3))]
         return facts, reasons

@@ -391,8 +391,9 @@ class _DocumentWriter:
                 text = "greffière" if self.judges["G"].female else "greffier"
             case "PROF":
                 text = rng.choice(PROFESSIONS)[party.female]
-            case "BIRTHPLACE":  # with the additions, the annotation conventions: a place that locates a person
-                return [(rng.choice(self.pools.seats), None if self.cover is None else "ADDRESS")]
+            case "BIRTHPLACE":  # a place that locates a person, with the additions' `conventions`
+                conventions = self.cover is not None and self.cover.conventions
+                return [(rng.choice(self.pools.seats), "ADDRESS" if conventions else None)]
             case "RCS":
                 text = rng.choice(self.pools.seats)
             case "CORE":
