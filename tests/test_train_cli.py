@@ -138,6 +138,7 @@ def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
     assert dev["documents"] >= 8 and 0.0 <= dev["anonymize"]["placeholder"]["pers_address"] <= 1.0
     markdown = report.read_text()
     assert "## On hand-written decisions" in markdown and "| PERS |" in markdown
+    assert markdown.startswith("# Accuracy of the recipe's model `accuracy-tiny` (not bundled")  # not the bundled
     out = tmp_path / "rendered"
     assert fastner(["report", str(tmp_path / "reports" / "data" / "accuracy-tiny.json"), "--out", str(out)]) == 0
     assert (out / "accuracy-tiny.md").read_text() == markdown

@@ -1,4 +1,5 @@
-"""The bundled model's accuracy report, rendered from `reports/data/accuracy-default.json` only.
+"""A recipe model's accuracy report (the bundled model's: `reports/data/accuracy-default.json`), rendered from
+its JSON only.
 
 `fastner train-default` (`fastner.train.recipe`) measures and saves the JSON (kind `accuracy`);
 `render(data)` turns it into `reports/accuracy-default.md`, and `fastner report reports/data/*.json
@@ -139,10 +140,13 @@ def render(data: dict[str, Any]) -> str:
     env, gen, train = data["environment"], data["generator"], data["training"]
     scores, lm, model = data["test"], data["lms"], data["model"]
     flags = env.get("cpu_flags", [])
+    bundled = stem(data) == "accuracy-default"
+    name = "bundled model" if bundled else f"the model of `{stem(data)}`"
     lines = [
-        "# Accuracy of the bundled model (fastner/models/default)",
+        "# Accuracy of the bundled model (fastner/models/default)" if bundled
+        else f"# Accuracy of the recipe's model `{stem(data)}` (not bundled: the command below trains it)",
         "",
-        "Generated from `reports/data/accuracy-default.json` (written by the training recipe; re-rendered by "
+        f"Generated from `reports/data/{stem(data)}.json` (written by the training recipe; re-rendered by "
         "`fastner report`); do not edit by hand. Data: synthetic French court-of-appeal decisions from "
         f"`fastner.synth` (seed {gen['seed']}, variant rate {gen['variants']}, coverage additions "
         f"`{json.dumps(gen['coverage'])}`): {gen['train_docs']} training, {gen['dev_docs']} dev and "
@@ -164,7 +168,7 @@ def render(data: dict[str, Any]) -> str:
         f"{_load(env.get('loadavg'))} at the start of training. Stages: "
         + ", ".join(f"{k} {v:.0f}s" for k, v in train["stages_s"].items()) + ".",
         "",
-        "## fastner (bundled model) on the generator's test split",
+        f"## fastner ({name}) on the generator's test split",
         "",
         *_table(scores["scores"]),
         "",
