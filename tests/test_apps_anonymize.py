@@ -606,3 +606,15 @@ def test_tenth_round_of_hand_written_errors() -> None:
     assert out == ("Greffière lors des débats et du prononcé : Madame Inès Tardy\nM. [PERS], né le 4 mai 1939 à "
                    "[ADDRESS], loge à l'écurie de [ADDRESS] ; la maison familiale de [ADDRESS] ; la commune "
                    "d'[ADDRESS] ; la maison de M. [PERS].\nSAS Ney, [ADDRESS], [ADDRESS] ; [ADDRESS].")
+
+
+def test_a_name_read_as_a_lawyer_with_another_profession_is_a_person() -> None:
+    """Notaries, mandataires and bailiffs are called "Maître" too: read as lawyers, they are still replaced, in
+    every mention, when the document gives their profession ("étant désignée mandataire"); a lawyer stays."""
+    text = ("Représenté par Me Paul Roux, avocat au barreau de Lyon. Maître Léa Peyrat étant désignée mandataire "
+            "judiciaire ; acte reçu par Me Marc Soubiran, notaire. Renvoie devant Maître Soubiran ; Me Roux plaide.")
+    spans = spans_of(text, [("Paul Roux", "LAWYER"), ("Léa Peyrat", "LAWYER"), ("Marc Soubiran", "LAWYER")])
+    spans = sorted(spans + spans_of(text, [("Soubiran", "LAWYER"), ("Roux", "LAWYER")], 1))
+    out = anonymize_spans(text, spans).text
+    assert out == ("Représenté par Me Paul Roux, avocat au barreau de Lyon. Maître [PERS] étant désignée mandataire "
+                   "judiciaire ; acte reçu par Me [PERS], notaire. Renvoie devant Maître [PERS] ; Me Roux plaide.")

@@ -493,11 +493,12 @@ def is_short_form(short: str, name: str) -> bool:
 
 def _court_names(table: EntityTable) -> list[int]:
     """The judges' and lawyers' names the document gives with their court role (`analysis.role_flag`), but those
-    it also gives, or gives a short form of, with a profession that is not the court's ("Me Kowalczyk en qualité
-    d'administrateur": `analysis.NOT_COURT`)."""
+    it also gives, or gives a short or a long form of, with a profession that is not the court's ("Me Kowalczyk
+    en qualité d'administrateur", "Me Marc Soubiran, notaire": `analysis.NOT_COURT`)."""
     professionals = [e for e in range(len(table)) if table.flags[e] & NOT_COURT]
     return [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE
-            and not any(e == p or is_short_form(table.text[p], table.text[e]) for p in professionals)]
+            and not any(e == p or is_short_form(table.text[p], table.text[e]) or is_short_form(table.text[e],
+                        table.text[p]) for p in professionals)]
 
 
 def _words_of(table: EntityTable, entities: Iterable[int]) -> set[str]:

@@ -319,7 +319,8 @@ _NOT_NAMES = TITLES | frozenset(("président", "présidente", "procureur", "proc
                         "conseillère", "juge", "greffier", "greffière", "avocat", "avocate", "maire", "préfet",
                         "préfète", "directeur", "directrice", "ministre", "expert", "experte"))
 # after "Me": the professions that are not a lawyer's (notaries, bailiffs, mandataires are persons)
-_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:en qualité|ès qualités?)\s+(?:de\s+|d['’]))?(?:notaire|huissier|"
+_NOT_LAWYER = re.compile(r"\s*,?\s*(?:(?:étant|a été|ayant été)\s+)?(?:désignée?\s+|nommée?\s+)?"
+                         r"(?:(?:en qualité|ès qualités?)\s+(?:de\s+|d['’]))?(?:notaire|huissier|"
                          r"commissaire|mandataire|liquidateur|administrat(?:eur|rice))", re.IGNORECASE)
 
 
@@ -545,7 +546,7 @@ def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
         flags = BIRTH if label in DATE_LABELS and is_birth_date(text[max(0, start - 60):start]) else 0
         if pseudonymize:  # only the pseudonymization reads the roles (`demote_roleless`)
             flags |= role_flag(label, text, start, end)
-            if is_person(label) and _NOT_LAWYER.match(text, end):
+            if (is_person(label) or label in ROLE_LABELS) and _NOT_LAWYER.match(text, end):
                 flags |= NOT_COURT
         store.add(offset + start, offset + end, label, score, text[start:end], flags)
         birthplace = birthplace_after(text, end) if flags & BIRTH and place else None
