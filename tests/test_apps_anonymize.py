@@ -605,7 +605,7 @@ def test_tenth_round_of_hand_written_errors() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Greffière lors des débats et du prononcé : Madame Inès Tardy\nM. [PERS], né le 4 mai 1939 à "
                    "[ADDRESS], loge à l'écurie de [ADDRESS] ; la maison familiale de [ADDRESS] ; la commune "
-                   "d'[ADDRESS] ; la maison de M. [PERS].\nSAS Ney, [ADDRESS], [ADDRESS] ; [ADDRESS].")
+                   "d'[ADDRESS] ; la maison de M. [PERS].\nSAS Ney, [ADDRESS] ; [ADDRESS].")
 
 
 def test_a_name_read_as_a_lawyer_with_another_profession_is_a_person() -> None:

@@ -359,6 +359,18 @@ def add_titled_names(text: str, spans: list[Span], person: str) -> list[Span]:
     return sorted(spans + found) if found else spans
 
 
+def join_places(text: str, spans: list[Span]) -> list[Span]:
+    """`spans` (sorted, not overlapping) with two places that are pieces of one address (`_joins`) made one: a
+    named place and the address the tagger found after it ("zone commerciale du Pont-Rouge" ", BP 40117, 59321
+    Englos CEDEX")."""
+    out: list[Span] = []
+    for span in spans:
+        if out and out[-1][2] in ADDRESS_LABELS and span[2] in ADDRESS_LABELS and _joins(text, out[-1][1], span[0]):
+            span = (out.pop()[0], *span[1:])
+        out.append(span)
+    return out
+
+
 # "à Ars-sur-Moselle", "à Le Lamentin (Martinique)": a place; a capitalized word after it ("à Yannick Le Gall")
 # makes a person's name more likely, left to the tagger
 _PLACE_AFTER_A = re.compile(
@@ -536,7 +548,7 @@ def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
         if person:
             spans = add_titled_names(text, add_initials(text, spans, person), person)
         if place:
-            spans = add_places(text, spans, place)
+            spans = join_places(text, add_places(text, spans, place))
         if person:
             spans = add_born_names(text, spans, person)
     k = 0
