@@ -618,3 +618,10 @@ def test_a_name_read_as_a_lawyer_with_another_profession_is_a_person() -> None:
     out = anonymize_spans(text, spans).text
     assert out == ("Représenté par Me Paul Roux, avocat au barreau de Lyon. Maître [PERS] étant désignée mandataire "
                    "judiciaire ; acte reçu par Me [PERS], notaire. Renvoie devant Maître [PERS] ; Me Roux plaide.")
+
+
+def test_a_rule_never_shortens_a_place_the_tagger_found() -> None:
+    """The town after "la commune de" is a place already read, with its "(80)": it stays whole."""
+    text = "Les faits ont eu lieu sur la commune de Longpré-les-Corps-Saints (80). Le trafic a repris."
+    spans = spans_of(text, [("Longpré-les-Corps-Saints", "ADDRESS")])
+    assert anonymize_spans(text, spans).text == "Les faits ont eu lieu sur la commune de [ADDRESS]. Le trafic a repris."

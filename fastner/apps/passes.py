@@ -412,6 +412,8 @@ def add_places(text: str, spans: list[Span], place: str) -> list[Span]:
 
     def claim(start: int, end: int) -> None:  # whatever the tagger read inside the place, but a person's name
         nonlocal spans
+        if any(a <= start and end <= b and label in ADDRESS_LABELS for a, b, label, _ in spans):
+            return  # a place already, maybe longer: "Longpré-les-Corps-Saints (80)"
         rest = _taken_in(text, spans, start, end)
         if rest is not None and not _overlaps(found, start, end):
             spans = rest
