@@ -539,9 +539,10 @@ def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
     `offset`, cut at the gaps of the layout (`split_at_gaps`), with their flags (a birth date; pseudonymizing: a
     judge's or lawyer's role nearby). `pseudonymize`:
     names and addresses made whole (`complete_names`, `complete_addresses`), the persons and places the tagger
-    missed added (`add_initials`, `add_titled_names`, `add_places`, `add_born_names`; labeled with the replaced
-    `types`' own: `rule_labels`), and the place of birth after a birth date ("née le ... à Béziers (34)") stored
-    as a place, tagged or not, whatever type the tagger gave the spans inside it (a town read as a person)."""
+    missed added (`add_initials`, `add_titled_names`, `add_places` and `join_places`, `add_born_names`; labeled
+    with the replaced `types`' own: `rule_labels`), and the place of birth after a birth date ("née le ... à
+    Béziers (34)") stored as a place, tagged or not, whatever type the tagger gave the spans inside it (a town
+    read as a person)."""
     spans = split_at_gaps(text, spans)
     person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
     if pseudonymize:
