@@ -74,7 +74,8 @@ class Coverage:
 
     @classmethod
     def full(cls) -> Coverage:
-        return cls(names=0.5, addresses=0.5, institutions=0.3, shared_names=0.3, others=1.0)
+        return cls(names=0.5, addresses=0.5, institutions=0.3, shared_names=0.3, others=1.0, court_mentions=1.0,
+                   more_forms=1.0, conventions=1.0)
 
     @property
     def active(self) -> bool:
