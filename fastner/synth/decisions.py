@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import astuple, dataclass, replace
 from datetime import date, timedelta
 from itertools import islice
 
@@ -498,14 +498,11 @@ class _DocumentWriter:
         self._paragraph(["judgment", "appeal"])
         self._paragraph(["conclusions"] * rng.randint(1, 3))
         if self.cover is not None:
-            people = [p.person for p in (self.p1, self.p2) if p.person is not None]
+            people = [astuple(p.person) for p in (self.p1, self.p2) if p.person is not None]
             companies = [p.company for p in (self.p1, self.p2) if p.company is not None] + [self.org]
-            lawyers = [p.lawyer for p in (self.p1, self.p2)]
             facts, self._cover_reasons = self.cover.sections(
-                [(p.first, p.surname, p.female) for p in people], companies,
-                lambda female: TITLES[self.short_titles][female], self.upper_surnames,
-                [(p.first, p.surname, p.female) for p in lawyers],
-                [(p.first, p.surname, p.female) for p in self.judges.values()])
+                people, companies, lambda female: TITLES[self.short_titles][female], self.upper_surnames,
+                [astuple(p.lawyer) for p in (self.p1, self.p2)], [astuple(p) for p in self.judges.values()])
             for i, parts in enumerate(facts):
                 self._sentence(parts, new_paragraph=i == 0)
         self._paragraph(["closure"])

@@ -12,10 +12,11 @@ import json
 from typing import Any
 
 KIND = "accuracy"
+BUNDLED = "accuracy-default"  # the stem of the bundled model's report
 
 
 def stem(data: dict[str, Any]) -> str:
-    return data.get("stem", "accuracy-default")
+    return data.get("stem", BUNDLED)
 
 
 def _row(name: str, s: dict[str, Any]) -> str:
@@ -140,7 +141,7 @@ def render(data: dict[str, Any]) -> str:
     env, gen, train = data["environment"], data["generator"], data["training"]
     scores, lm, model = data["test"], data["lms"], data["model"]
     flags = env.get("cpu_flags", [])
-    bundled = stem(data) == "accuracy-default"
+    bundled = stem(data) == BUNDLED
     name = "bundled model" if bundled else f"the model of `{stem(data)}`"
     lines = [
         "# Accuracy of the bundled model (fastner/models/default)" if bundled
