@@ -168,3 +168,23 @@ def test_spacy_vectors_need_the_package() -> None:
 
     with pytest.raises(RuntimeError, match="not installed"):
         spacy_vectors("xx_no_such_package", 10)
+
+
+@pytest.mark.parametrize("entity_unk_rate", [0.0, 1.0])
+def test_entity_unknown_rate_hides_the_words_of_entities_only(data, lms, entity_unk_rate: float) -> None:
+    """Training mode, no other unknown-word rate: at rate 1 every token inside a gold entity reads the unknown
+    row and every other token its own; at rate 0 (the default) nothing changes; eval mode never hides a word."""
+    train = data[0][:12]
+    config = TrainConfig(**TINY, **lms, unk_rate=0.0, entity_unk_rate=entity_unk_rate)
+    tagger, tune_words = build_tagger(config, train)
+    model = Trainable(tagger, tune_words, False, config)
+    batch = Dataset(train, tagger, True, torch.device("cpu")).batch(list(range(len(train))))
+    inside = torch.tensor([t != "O" for s in train for t in s.tags])
+    assert inside.any() and not inside.all()
+    model.train()
+    rows = model.word_rows(batch)
+    hidden = inside if entity_unk_rate else torch.zeros_like(inside)
+    assert torch.equal(rows[hidden], torch.full_like(rows[hidden], model.unknown))
+    assert torch.equal(rows[~hidden], batch.word_rows[~hidden])
+    model.eval()
+    assert torch.equal(model.word_rows(batch), batch.word_rows)

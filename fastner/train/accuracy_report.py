@@ -206,7 +206,9 @@ def render(data: dict[str, Any]) -> str:
            "learned over the training vocabulary")
         + f", frozen LMs, reprojection, BiLSTM hidden {config['hidden_size']}, CRF; Adam lr {config['lr']}, "
         f"batch {config['batch_size']}, dropout {config['dropout']}, word dropout {config['word_dropout']}, "
-        f"unknown-word rate {config['unk_rate']}, spliced sentences {config['augment']:.0%} of the training set "
+        f"unknown-word rate {config['unk_rate']}"
+        + (f" (inside gold entities also {config['entity_unk_rate']})" if config.get("entity_unk_rate") else "")
+        + f", spliced sentences {config['augment']:.0%} of the training set "
         f"(`trainer.splice`); early stopping on dev micro F1 (patience {config['patience']}). Best dev micro F1 "
         f"{train['best_dev_f1']:.4f}.",
         "- Epochs: " + "; ".join(f"{h['epoch']}: loss {h['loss']:.3f}, dev F1 {h['dev_micro_f1']:.4f}, "

@@ -70,6 +70,9 @@ class TrainConfig:
     dropout: float = option(0.25, "locked dropout on the embeddings, dropout on the BiLSTM outputs", "P")
     word_dropout: float = option(0.05, "rate of tokens whose whole embedding is zeroed", "P")
     unk_rate: float = option(0.1, "rate of word vectors replaced by the unknown (zero) vector", "P")
+    entity_unk_rate: float = option(0.0, "rate of word vectors inside a gold entity replaced by the unknown vector "
+                                         "(on top of --unk-rate): names must then be told from context and "
+                                         "characters, as for names the training data never had", "P")
     clip: float = option(5.0, "gradient norm clipping", "NORM")
     seed: int = option(0, "random seed (training is deterministic by seed)", "N")
     device: str = option("auto", "auto (CUDA when present), cpu, cuda, cuda:1...", "DEVICE")
@@ -171,6 +174,7 @@ class Trainable(nn.Module):
         table = torch.zeros(len(words.words) + 1, words.dim)
         table[:-1] = torch.from_numpy(words.vectors)
         self.unknown = len(words.words)
+        self.outside = tagger.tags.index("O")
         self.words = nn.Embedding.from_pretrained(table, freeze=not tune_words, padding_idx=self.unknown)
         for emb in tagger.embeddings[1:]:
             emb.lm.requires_grad_(fine_tune_lms)
@@ -230,15 +234,26 @@ class Trainable(nn.Module):
         words.vectors[:] = self.words.weight.detach()[:-1].cpu().numpy()
         words.clear_caches()
 
+    def word_rows(self, batch: Batch) -> torch.Tensor:
+        """(N,) vocabulary rows of the batch's tokens. In training mode, a `unk_rate` share of them, and an
+        `entity_unk_rate` share of those inside a gold entity, become the unknown row."""
+        device = self.words.weight.device
+        rows = batch.word_rows.to(device)
+        if self.training and self.config.unk_rate:
+            rows = rows.masked_fill(torch.rand(rows.shape, device=device) < self.config.unk_rate, self.unknown)
+        if self.training and self.config.entity_unk_rate:
+            tags = torch.cat([batch.tags[b, :n] for b, n in enumerate(batch.lengths)]).to(device)  # (N,)
+            inside = tags != self.outside
+            rows = rows.masked_fill(inside & (torch.rand(rows.shape, device=device) < self.config.entity_unk_rate),
+                                    self.unknown)
+        return rows
+
     def emissions(self, batch: Batch) -> torch.Tensor:
         """(B, T, K) emission scores: the tagger's steps (`SequenceTagger.emissions`) on the trainable word vectors
         and the (cached) LM states, standardized, with training's reprojection and, one layer, the padded BiLSTM;
         dropout in training mode only."""
         tagger, device = self.tagger, self.words.weight.device
-        rows = batch.word_rows.to(device)
-        if self.training and self.config.unk_rate:
-            rows = rows.masked_fill(torch.rand(rows.shape, device=device) < self.config.unk_rate, self.unknown)
-        parts = [self.words(rows)]
+        parts = [self.words(self.word_rows(batch))]
         for k, emb in enumerate(tagger.embeddings[1:]):
             if batch.lm_states is not None:
                 parts.append(batch.lm_states[k].to(device))
