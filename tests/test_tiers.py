@@ -155,3 +155,16 @@ def test_flair_built_from_fastner_weights_gives_the_same_spans(tmp_path):
     got = [[(s.start_position, s.end_position, s.get_label("ner").value) for s in x.get_spans("ner")]
            for x in flair_sentences]
     assert got == want and sum(map(len, want)) > 0
+
+
+@pytest.mark.parametrize("size", sorted(benchmodel.RECIPES))
+def test_bench_recipes_train_the_models_the_reports_measured(size: str) -> None:
+    """The benchmark models keep the base generator and every entity word, whatever the bundled recipe does."""
+    import argparse
+
+    from fastner.train.recipe import add_recipe_options
+
+    parser = argparse.ArgumentParser()
+    add_recipe_options(parser)
+    args = parser.parse_args(benchmodel.RECIPES[size])
+    assert args.entity_unk_rate == 0 and not args.coverage.active
