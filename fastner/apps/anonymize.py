@@ -496,9 +496,14 @@ def _court_names(table: EntityTable) -> list[int]:
     it also gives, or gives a short or a long form of, with a profession that is not the court's ("Me Kowalczyk
     en qualité d'administrateur", "Me Marc Soubiran, notaire": `analysis.NOT_COURT`)."""
     professionals = [e for e in range(len(table)) if table.flags[e] & NOT_COURT]
+
+    def professional(e: int) -> bool:  # the same name as a professional's, or a short or a long form of it
+        name = table.text[e]
+        return any(e == p or is_short_form(table.text[p], name) or is_short_form(name, table.text[p])
+                   for p in professionals)
+
     return [e for e in range(len(table)) if table.label[e] in ROLE_LABELS and table.flags[e] & ROLE
-            and not any(e == p or is_short_form(table.text[p], table.text[e]) or is_short_form(table.text[e],
-                        table.text[p]) for p in professionals)]
+            and not professional(e)]
 
 
 def _words_of(table: EntityTable, entities: Iterable[int]) -> set[str]:

@@ -242,8 +242,8 @@ class Trainable(nn.Module):
         if self.training and self.config.unk_rate:
             rows = rows.masked_fill(torch.rand(rows.shape, device=device) < self.config.unk_rate, self.unknown)
         if self.training and self.config.entity_unk_rate:
-            tags = torch.cat([batch.tags[b, :n] for b, n in enumerate(batch.lengths)]).to(device)  # (N,)
-            inside = tags != self.outside
+            tokens = torch.arange(batch.tags.shape[1]) < torch.tensor(batch.lengths).unsqueeze(1)  # (B, T)
+            inside = (batch.tags[tokens] != self.outside).to(device)  # (N,), in token order
             rows = rows.masked_fill(inside & (torch.rand(rows.shape, device=device) < self.config.entity_unk_rate),
                                     self.unknown)
         return rows
