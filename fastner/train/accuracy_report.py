@@ -36,6 +36,17 @@ def _pct(rate: float | None, counts: list[int] | None = None) -> str:
     return f"{100 * rate:.1f}%" + (f" ({counts[1]}/{counts[0]})" if counts else "")
 
 
+def _word_vectors(config: dict, vectors: dict | None) -> str:
+    """How the tagger's word vectors were made."""
+    if vectors:
+        return (f"{vectors['dim']}-d word vectors from spaCy's `{vectors['package']}` (its {vectors['top']:,} most "
+                f"frequent words and the training words it knows: {vectors['words']:,} words; reduced to "
+                f"{vectors['dim']} principal components; frozen)")
+    if config.get("word_vectors"):
+        return f"word vectors read from `{config['word_vectors']}`"
+    return f"{config['word_dim']}-d word vectors learned over the training vocabulary"
+
+
 def _load(loadavg: list[float] | None) -> str:
     return ", ".join(f"{x:.2f}" for x in loadavg) if loadavg else "not recorded"
 
@@ -201,9 +212,7 @@ def render(data: dict[str, Any]) -> str:
         "training documents (tokenized sentences between the tagger's markers). Perplexity on dev text per epoch: "
         + "; ".join(f"{name} " + ", ".join(f"{h['dev_perplexity']:.2f}" for h in hist)
                     for name, hist in lm["history"].items()) + ".",
-        f"- Tagger: {config['word_dim']}-d word vectors "
-        + (f"initialized from `{config['word_vectors']}`" if config.get("word_vectors") else
-           "learned over the training vocabulary")
+        "- Tagger: " + _word_vectors(config, data.get("vectors"))
         + f", frozen LMs, reprojection, BiLSTM hidden {config['hidden_size']}, CRF; Adam lr {config['lr']}, "
         f"batch {config['batch_size']}, dropout {config['dropout']}, word dropout {config['word_dropout']}, "
         f"unknown-word rate {config['unk_rate']}"

