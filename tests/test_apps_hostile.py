@@ -60,6 +60,22 @@ def test_unicode_forms_get_the_same_replacements(bundled, form: str, strategy: s
         assert text[mark.start - 1:mark.start] != "\u00ad" or mark.start == 0
 
 
+def test_rule_passes_read_the_composed_text_and_stop_at_separators() -> None:
+    from fastner.apps.passes import on_read_text
+
+    hélène = unicodedata.normalize("NFD", "Hélène")  # 8 characters, 6 as read
+    text = hélène + "\u2028Dupont"
+    seen = []
+
+    def whole_text(clean, spans):
+        seen.append((clean, spans))
+        return [(0, len(clean), "PERS", 1.0)]
+
+    out = on_read_text(text, [(0, 8, "PERS", 0.9)], whole_text)
+    assert seen == [("Hélène Dupont", [(0, 6, "PERS", 0.9)])]
+    assert out == [(0, 8, "PERS", 1.0), (9, 15, "PERS", 1.0)]  # the separator stays outside
+
+
 def test_a_replacement_never_swallows_line_or_paragraph_separators(bundled) -> None:
     seps = ["\u2029", "\x0c", "\u2028", "\x85", "\x0b"]
     text = "Attendu que M. " + "Durand\u2029Dupont\x0cMartin\u2028Bernard\x85Moreau\x0bLefèvre" + " est parti.\n"

@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from bisect import bisect_left
+from bisect import bisect_left, bisect_right
 from collections.abc import Collection
 
 from fastner.apps.analysis import (
@@ -41,6 +41,7 @@ from fastner.apps.names import (
     TITLES,
     fold,
 )
+from fastner.text import LINE_BREAKS, clean_text
 
 Span = tuple[int, int, str, float]  # (start, end, label, score) in a sentence
 
@@ -533,6 +534,42 @@ def rule_labels(types: tuple[str, ...]) -> tuple[str | None, str | None]:
     return person, place
 
 
+def _rule_passes(text: str, spans: list[Span], person: str | None, place: str | None) -> list[Span]:
+    """The passes of `store_spans`, in order."""
+    spans = complete_addresses(text, relabel_professions(text, spans, person) if person else spans)
+    spans = complete_names(text, spans)
+    if person:
+        spans = add_titled_names(text, add_initials(text, spans, person), person)
+    if place:
+        spans = join_places(text, add_places(text, spans, place))
+    if person:
+        spans = add_born_names(text, spans, person)
+    return spans
+
+
+_LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
+
+
+def on_read_text(text: str, spans: list[Span], passes) -> list[Span]:
+    """`passes(text, spans)` run on the text as the model reads it (`clean_text`: NFC, no soft hyphens or
+    zero-width characters), so that their patterns ("épouse", "né le") match however the text was encoded; the
+    spans they return mapped back to `text`, cut at the line and paragraph separators read there as spaces."""
+    clean, where = clean_text(text)
+    if where is None:
+        return passes(text, spans)
+    read = [(bisect_left(where.starts, start), bisect_right(where.ends, end), label, score)
+            for start, end, label, score in spans]
+    out: list[Span] = []
+    for start, end, label, score in passes(clean, [span for span in read if span[0] < span[1]]):
+        start, end = where.starts[start], where.ends[end - 1]
+        for piece in (*_LINE_BREAK.finditer(text, start, end), None):
+            stop = piece.start() if piece else end
+            if text[start:stop].strip():
+                out.append((start, stop, label, score))
+            start = piece.end() if piece else end
+    return out
+
+
 def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
                 pseudonymize: bool = True, types: Collection[str] = DEFAULT_TYPES) -> None:
     """Add the `spans` of `text` (a sentence or a document; sorted, not overlapping) to `store`, shifted by
@@ -546,14 +583,7 @@ def store_spans(store: SpanStore, text: str, spans: list[Span], offset: int = 0,
     spans = split_at_gaps(text, spans)
     person, place = rule_labels(tuple(types)) if pseudonymize else (None, None)
     if pseudonymize:
-        spans = complete_addresses(text, relabel_professions(text, spans, person) if person else spans)
-        spans = complete_names(text, spans)
-        if person:
-            spans = add_titled_names(text, add_initials(text, spans, person), person)
-        if place:
-            spans = join_places(text, add_places(text, spans, place))
-        if person:
-            spans = add_born_names(text, spans, person)
+        spans = on_read_text(text, spans, functools.partial(_rule_passes, person=person, place=place))
     k = 0
     while k < len(spans):
         start, end, label, score = spans[k]
