@@ -60,8 +60,8 @@ def add_recipe_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--train-docs", type=int, default=200)
     p.add_argument("--dev-docs", type=int, default=10)
     p.add_argument("--test-docs", type=int, default=150,
-                   help="unseen-template test documents (150: about 950 ADDRESS mentions, so that no one sentence "
-                        "template decides a type's F1)")
+                   help="unseen-template test documents (150: a type's F1 depends less on the names drawn than "
+                        "on 30)")
     p.add_argument("--variants", type=float, default=0.0, help="rate of every harder variant, all splits")
     p.add_argument("--coverage", default="full", type=parse_coverage,
                    help="the generator's additions (fastner.synth.coverage), all splits: 'full' (the recipe's "
