@@ -12,7 +12,7 @@ import functools
 import math
 import re
 from bisect import bisect_left, bisect_right
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 
 from fastner.apps.analysis import (
     BIRTH,
@@ -550,7 +550,7 @@ def _rule_passes(text: str, spans: list[Span], person: str | None, place: str | 
 _LINE_BREAK = re.compile(f"[{LINE_BREAKS}]")
 
 
-def on_read_text(text: str, spans: list[Span], passes) -> list[Span]:
+def on_read_text(text: str, spans: list[Span], passes: Callable[[str, list[Span]], list[Span]]) -> list[Span]:
     """`passes(text, spans)` run on the text as the model reads it (`clean_text`: NFC, no soft hyphens or
     zero-width characters), so that their patterns ("épouse", "né le") match however the text was encoded; the
     spans they return mapped back to `text`, cut at the line and paragraph separators read there as spaces."""
