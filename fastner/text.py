@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -44,6 +45,16 @@ class OffsetMap:
 
     starts: list[int]
     ends: list[int]
+
+    def original(self, start: int, end: int) -> tuple[int, int]:
+        """The original text's span of the cleaned text's [start, end) (an empty one: where it would start)."""
+        past_end = self.ends[-1] if self.ends else 0
+        first = self.starts[start] if start < len(self.starts) else past_end
+        return first, (self.ends[end - 1] if end > start else first)
+
+    def cleaned(self, start: int, end: int) -> tuple[int, int]:
+        """The cleaned text's span of the original text's [start, end): the characters that came from inside it."""
+        return bisect_left(self.starts, start), bisect_right(self.ends, end)
 
 
 def clean_text(text: str, normalize: bool = True) -> tuple[str, OffsetMap | None]:
@@ -230,9 +241,7 @@ def _locate(words: list[str], text: str, origin: OffsetMap | None) -> list[Token
             start = min(offset, n)
         end = offset = min(start + len(word), n)
         if origin is not None:  # cleaned offsets -> offsets in the text the user gave
-            past_end = origin.ends[-1] if origin.ends else 0
-            first = origin.starts[start] if start < n else past_end
-            start, end = first, (origin.ends[end - 1] if end > start else first)
+            start, end = origin.original(start, end)
         tokens.append(Token(word, start, end))
     return tokens
 

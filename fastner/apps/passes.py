@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import math
 import re
-from bisect import bisect_left, bisect_right
+from bisect import bisect_left
 from collections.abc import Callable, Collection
 
 from fastner.apps.analysis import (
@@ -557,11 +557,10 @@ def on_read_text(text: str, spans: list[Span], passes: Callable[[str, list[Span]
     clean, where = clean_text(text)
     if where is None:
         return passes(text, spans)
-    read = [(bisect_left(where.starts, start), bisect_right(where.ends, end), label, score)
-            for start, end, label, score in spans]
+    read = [(*where.cleaned(start, end), label, score) for start, end, label, score in spans]
     out: list[Span] = []
     for start, end, label, score in passes(clean, [span for span in read if span[0] < span[1]]):
-        start, end = where.starts[start], where.ends[end - 1]
+        start, end = where.original(start, end)
         for piece in (*_LINE_BREAK.finditer(text, start, end), None):
             stop = piece.start() if piece else end
             if text[start:stop].strip():
